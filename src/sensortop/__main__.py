@@ -1,0 +1,7 @@
+"""``python -m sensortop``."""
+
+import sys
+
+from sensortop.cli import main
+
+sys.exit(main())

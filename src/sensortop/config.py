@@ -1,0 +1,422 @@
+"""TOML config -> validated, typed specs; every problem reported with its place.
+
+Unknown keys are errors (a typo must not silently do nothing); relative paths
+are relative to the config file. ``ConfigError`` carries every problem found,
+not just the first, so one run of ``check-config`` shows them all.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sensortop.fields import Field
+
+ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
+DEFAULT_CONFIG_NAME = "reactor.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a config, and where."""
+
+    file: str
+    where: str  # "monitor", "sensors[2] 'reactor_temp'", "line 4, column 7", ...
+    field: str | None
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        place = f"{self.file}: {self.where}"
+        if self.field:
+            place += f": field '{self.field}'"
+        text = f"{place}: {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(slots=True)
+class Limits:
+    """Alarm limits; any may be None. ``deadband`` is the hysteresis to clear an alarm."""
+
+    lolo: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    hihi: float | None = None
+    deadband: float = 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        out = {k: getattr(self, k) for k in ("lolo", "lo", "hi", "hihi")}
+        result: dict[str, float] = {k: v for k, v in out.items() if v is not None}
+        if self.deadband:
+            result["deadband"] = self.deadband
+        return result
+
+
+@dataclass(slots=True)
+class SensorSpec:
+    """Everything the engine needs to poll one sensor."""
+
+    id: str
+    name: str = ""
+    kind: str = "simulated"
+    units: str = ""
+    interval: float = 1.0
+    timeout: float = 1.0
+    retries: int = 0
+    setpoint: float | None = None
+    limits: Limits = field(default_factory=Limits)
+    options: dict[str, Any] = field(default_factory=dict)
+    """Kind-specific fields, already validated against the kind's FIELDS."""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            self.name = self.id
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The table that ``load_config`` would turn back into this spec."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "units": self.units,
+            "interval": self.interval,
+            "timeout": self.timeout,
+        }
+        if self.retries:
+            out["retries"] = self.retries
+        if self.setpoint is not None:
+            out["setpoint"] = self.setpoint
+        limits = self.limits.to_dict()
+        if limits:
+            out["limits"] = limits
+        from sensortop.sources import source_class
+
+        defaults = {f.name: f.default for f in source_class(self.kind).FIELDS}
+        out.update({k: v for k, v in self.options.items()
+                    if v is not None and v != defaults.get(k)})
+        return out
+
+
+@dataclass(slots=True)
+class MonitorSpec:
+    """The ``[monitor]`` table."""
+
+    log_dir: Path = Path("logs")
+    history: int = 600
+    rotate_mb: float = 100.0
+    title: str = ""
+
+
+@dataclass(slots=True)
+class Config:
+    """A loaded config: where it came from, the monitor settings, the sensors."""
+
+    path: Path | None
+    monitor: MonitorSpec
+    sensors: list[SensorSpec]
+
+    @property
+    def name(self) -> str:
+        if self.monitor.title:
+            return self.monitor.title
+        return self.path.stem if self.path else "sensortop"
+
+
+MONITOR_FIELDS: tuple[Field, ...] = (
+    Field("log_dir", str, "logs", "folder for the JSON Lines logs, relative to the config file"),
+    Field("history", int, 600, "points kept per sensor in memory", minimum=2, maximum=10_000_000),
+    Field("rotate_mb", float, 100.0, "start a new numbered log file past this size",
+          minimum=0.001, maximum=1_000_000),
+    Field("title", str, "", "title shown in the dashboard header"),
+)
+
+SENSOR_FIELDS: tuple[Field, ...] = (
+    Field("id", str, help="unique, lower case letters, digits and _ (used in the log)"),
+    Field("name", str, "", "a label for the panel"),
+    Field("kind", str, "simulated", "which source reads it"),
+    Field("units", str, "", "units shown and logged, e.g. °C"),
+    Field("interval", float, 1.0, "seconds between readings", minimum=0.001,
+          maximum=86_400),
+    Field("timeout", float, None, "seconds a read may take before it counts as a timeout",
+          minimum=0.0, exclusive_minimum=True, optional=True),
+    Field("retries", int, 0, "extra attempts after a failed read, within the interval",
+          minimum=0, maximum=100),
+    Field("setpoint", float, None, "target value (charts draw it)", optional=True),
+    Field("limits", dict, None, "alarm limits: { lo, hi, lolo, hihi, deadband }",
+          optional=True),
+)
+LIMIT_KEYS = ("lolo", "lo", "hi", "hihi", "deadband")
+
+
+def default_config_path() -> Path:
+    """The built-in default config: the simulated reactor."""
+    return Path(str(resources.files("sensortop") / "data" / DEFAULT_CONFIG_NAME))
+
+
+def resolve_config_path(flag: str | None) -> Path:
+    """--config, else $SENSORTOP_CONFIG, else the built-in reactor."""
+    chosen = flag or os.environ.get("SENSORTOP_CONFIG")
+    return Path(chosen).expanduser() if chosen else default_config_path()
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate ``path``; raise ConfigError listing every problem."""
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(file, "file", None, "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(file, "file", None, f"cannot read it: {exc}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem(file, "TOML syntax", None, str(exc),
+                                   "check quotes, brackets and '=' on that line")]) from None
+    config, problems = parse_config(data, file, base_dir=path.absolute().parent)
+    if problems:
+        raise ConfigError(problems)
+    config.path = path
+    return config
+
+
+def parse_config(data: dict[str, Any], file: str,
+                 base_dir: Path | None = None) -> tuple[Config, list[Problem]]:
+    """Validate a parsed TOML document; return the config and the problems found."""
+    problems: list[Problem] = []
+    for key in data:
+        if key not in ("monitor", "sensors"):
+            problems.append(Problem(file, "top level", key, "unknown key",
+                                    "only [monitor] and [[sensors]] are allowed"))
+    monitor = _parse_monitor(data.get("monitor", {}), file, problems)
+    if base_dir is not None and not monitor.log_dir.is_absolute():
+        monitor.log_dir = base_dir / monitor.log_dir
+    raw_sensors = data.get("sensors", [])
+    sensors: list[SensorSpec] = []
+    if not isinstance(raw_sensors, list):
+        problems.append(Problem(file, "top level", "sensors", "must be an array of tables",
+                                "write each sensor as [[sensors]]"))
+        raw_sensors = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_sensors):
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(raw_id, str) and raw_id in seen:
+            problems.append(Problem(file, _where(index, raw_id), "id",
+                                    f"duplicate id, also used by sensors[{seen[raw_id]}]",
+                                    "every sensor needs its own id"))
+        elif isinstance(raw_id, str):
+            seen[raw_id] = index
+        spec = parse_sensor(raw, file, index, problems)
+        if spec is not None:
+            sensors.append(spec)
+    return Config(None, monitor, sensors), problems
+
+
+def _parse_monitor(raw: Any, file: str, problems: list[Problem]) -> MonitorSpec:
+    if not isinstance(raw, dict):
+        problems.append(Problem(file, "top level", "monitor", "must be a table"))
+        return MonitorSpec()
+    values = _check_fields(raw, MONITOR_FIELDS, file, "[monitor]", problems)
+    return MonitorSpec(
+        log_dir=Path(values.get("log_dir", "logs")).expanduser(),
+        history=values.get("history", 600),
+        rotate_mb=values.get("rotate_mb", 100.0),
+        title=values.get("title", ""),
+    )
+
+
+def parse_sensor(raw: Any, file: str, index: int | None,
+                 problems: list[Problem]) -> SensorSpec | None:
+    """Validate one sensor table; append problems and return None when it is unusable."""
+    from sensortop.sources import KINDS, source_class
+
+    where = _where(index, raw.get("id") if isinstance(raw, dict) else None)
+    if not isinstance(raw, dict):
+        problems.append(Problem(file, where, None, "must be a table"))
+        return None
+    before = len(problems)
+    kind = raw.get("kind", "simulated")
+    kind_fields: tuple[Field, ...] = ()
+    if not isinstance(kind, str) or kind not in KINDS:
+        problems.append(Problem(file, where, "kind", f"unknown kind {kind!r}",
+                                f"one of: {', '.join(KINDS)}"))
+        kind_ok = False
+    else:
+        try:
+            kind_fields = source_class(kind).FIELDS
+            kind_ok = True
+        except ImportError as exc:
+            problems.append(Problem(file, where, "kind", f"kind {kind!r} is not available: {exc}"))
+            kind_ok = False
+    allowed = SENSOR_FIELDS + kind_fields
+    values = _check_fields(raw, allowed, file, where, problems, check_unknown=kind_ok)
+    sensor_id = values.get("id")
+    if isinstance(sensor_id, str) and not ID_PATTERN.match(sensor_id):
+        problems.append(Problem(file, where, "id", f"{sensor_id!r} is not a valid id",
+                                "use lower case letters, digits and _ only, e.g. reactor_temp"))
+    limits = _parse_limits(values.get("limits"), file, where, problems)
+    interval = values.get("interval", 1.0)
+    timeout = values.get("timeout")
+    if timeout is None:
+        timeout = max(min(interval, 5.0), 0.001)
+    if len(problems) > before:
+        return None
+    options = {f.name: values[f.name] for f in kind_fields if f.name in values}
+    for f in kind_fields:
+        options.setdefault(f.name, f.default)
+    return SensorSpec(
+        id=sensor_id,
+        name=values.get("name", "") or sensor_id,
+        kind=kind,
+        units=values.get("units", ""),
+        interval=interval,
+        timeout=timeout,
+        retries=values.get("retries", 0),
+        setpoint=values.get("setpoint"),
+        limits=limits,
+        options=options,
+    )
+
+
+def make_sensor(raw: dict[str, Any], file: str = "<new sensor>") -> SensorSpec:
+    """Validate one sensor table from anywhere (the add-sensor form); ConfigError if bad."""
+    problems: list[Problem] = []
+    spec = parse_sensor(raw, file, None, problems)
+    if problems or spec is None:
+        raise ConfigError(problems)
+    return spec
+
+
+def _parse_limits(raw: dict[str, Any] | None, file: str, where: str,
+                  problems: list[Problem]) -> Limits:
+    if not raw:
+        return Limits()
+    values: dict[str, float] = {}
+    for key, value in raw.items():
+        if key not in LIMIT_KEYS:
+            problems.append(Problem(file, where, f"limits.{key}", "unknown limit",
+                                    f"one of: {', '.join(LIMIT_KEYS)}"))
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(Problem(file, where, f"limits.{key}",
+                                    f"must be a number; got {value!r}"))
+        else:
+            values[key] = float(value)
+    limits = Limits(**values)
+    if limits.deadband < 0:
+        problems.append(Problem(file, where, "limits.deadband", "must not be negative"))
+    order = [(k, getattr(limits, k)) for k in ("lolo", "lo", "hi", "hihi")]
+    present = [(k, v) for k, v in order if v is not None]
+    for (k1, v1), (k2, v2) in itertools.pairwise(present):
+        if v1 >= v2:
+            problems.append(Problem(file, where, "limits",
+                                    f"{k1} ({v1:g}) must be below {k2} ({v2:g})",
+                                    "order is lolo < lo < hi < hihi"))
+    return limits
+
+
+def _check_fields(raw: dict[str, Any], fields: tuple[Field, ...], file: str, where: str,
+                  problems: list[Problem], check_unknown: bool = True) -> dict[str, Any]:
+    by_name = {f.name: f for f in fields}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        spec = by_name.get(key)
+        if spec is None:
+            if check_unknown:
+                close = _closest(key, by_name)
+                hint = f"did you mean '{close}'?" if close else f"allowed: {', '.join(by_name)}"
+                problems.append(Problem(file, where, key, "unknown key", hint))
+            continue
+        try:
+            values[key] = spec.coerce(value)
+        except ValueError as exc:
+            problems.append(Problem(file, where, key, str(exc), spec.help))
+    for spec in fields:
+        if spec.required and spec.name not in values and spec.name not in raw:
+            problems.append(Problem(file, where, spec.name, "is required", spec.help))
+    return values
+
+
+def _closest(key: str, names: dict[str, Field]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _where(index: int | None, sensor_id: Any) -> str:
+    place = f"sensors[{index}]" if index is not None else "sensor"
+    if isinstance(sensor_id, str) and sensor_id:
+        place += f" '{sensor_id}'"
+    return place
+
+
+def save_sensors(path: Path, sensors: list[SensorSpec]) -> None:
+    """Write ``sensors`` back into the config at ``path``, keeping everything else.
+
+    The ``[monitor]`` table and comments outside sensor tables survive; a sensor
+    table whose content is unchanged is kept as it was, comments and all.
+    Written to a temporary file and renamed, so a crash never leaves half a config.
+    """
+    import tomlkit
+
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        doc = tomlkit.document()
+    old_tables = {}
+    for table in doc.get("sensors", []):
+        try:
+            old_tables[table.get("id")] = table
+        except AttributeError:
+            continue
+    new_array = tomlkit.aot()
+    for spec in sensors:
+        wanted = spec.to_toml_dict()
+        old = old_tables.get(spec.id)
+        if old is not None and _same_sensor(old, wanted):
+            new_array.append(old)
+            continue
+        table = tomlkit.table()
+        for key, value in wanted.items():
+            if key == "limits":
+                inline = tomlkit.inline_table()
+                inline.update(value)
+                table.add(key, inline)
+            else:
+                table.add(key, value)
+        new_array.append(table)
+    if "sensors" in doc:
+        doc["sensors"] = new_array
+    else:
+        doc.add("sensors", new_array)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _same_sensor(table: Any, wanted: dict[str, Any]) -> bool:
+    try:
+        plain = {k: v for k, v in table.unwrap().items()}
+    except AttributeError:
+        return False
+    data, problems = parse_config({"sensors": [plain]}, "<saved>")
+    if problems or not data.sensors:
+        return False
+    return data.sensors[0].to_toml_dict() == wanted

@@ -1,0 +1,99 @@
+"""``sensortop record``: the engine and recorder with no UI.
+
+Stops on --duration, Ctrl-C or SIGTERM with every reading flushed, showing a
+one-line progress display on a terminal and a summary at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from sensortop.config import Config
+from sensortop.session import SamplingSession
+
+PROGRESS_EVERY = 0.5
+
+
+async def record(config: Config, log_dir: Path | None, duration: float | None,
+                 publish: str | None = None, out: TextIO | None = None) -> int:
+    """Run until stopped; return the exit code."""
+    out = out or sys.stderr
+    session = SamplingSession(config, log_dir)
+    publisher = None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    started = time.monotonic()
+    await session.start()
+    print(f"recording {len(config.sensors)} sensors to {session.recorder.path}", file=out,
+          flush=True)
+    if publish:
+        from sensortop.publish import MqttPublisher
+
+        publisher = MqttPublisher.from_url(publish)
+        await publisher.start(session.engine)
+        print(f"publishing every reading to {publish}", file=out, flush=True)
+    progress = out.isatty()
+    try:
+        deadline = started + duration if duration is not None else None
+        while not stop.is_set():
+            wait = PROGRESS_EVERY
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+            if progress:
+                print("\r" + _progress_line(session, started), end="", file=out, flush=True)
+    finally:
+        if progress:
+            print(file=out)
+        await session.engine.stop()
+        if publisher is not None:
+            await publisher.stop()
+        await session.stop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+    print(summary(session, time.monotonic() - started), file=out, flush=True)
+    return 1 if session.recorder.error and session.recorder.rescue_path is None else 0
+
+
+def _progress_line(session: SamplingSession, started: float) -> str:
+    engine, recorder = session.engine, session.recorder
+    elapsed = max(time.monotonic() - started, 1e-9)
+    failures = sum(s.failures for s in engine.sensors.values())
+    line = (f"{engine.readings_total:,} readings  {engine.readings_total / elapsed:,.0f}/s  "
+            f"backlog {recorder.backlog:,}  errors {failures:,}")
+    if recorder.error:
+        line += f"  DISK: {recorder.error}"
+    return line[:200].ljust(80)
+
+
+def summary(session: SamplingSession, elapsed: float) -> str:
+    """A per-sensor table of what was recorded, and where."""
+    engine, recorder = session.engine, session.recorder
+    rows = [f"{'sensor':<24} {'readings':>9} {'ok':>9} {'failed':>7}  last"]
+    for state in engine.sensors.values():
+        last = state.last_reading
+        last_text = "-" if last is None else (
+            f"{last.value:.4g} {last.units}" if last.value is not None else last.status.value)
+        rows.append(f"{state.id:<24} {state.readings:>9,} {state.readings - state.failures:>9,} "
+                    f"{state.failures:>7,}  {last_text}")
+    p50, p99 = engine.lateness.percentiles(50, 99)
+    files = ", ".join(str(p) for p in recorder.paths) or "(none)"
+    rows.append(f"{engine.readings_total:,} readings in {elapsed:.1f} s; "
+                f"{recorder.written:,} written to {files}")
+    rows.append(f"sampling lateness p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
+    if recorder.error:
+        rows.append(f"recorder error: {recorder.error}")
+    return "\n".join(rows)

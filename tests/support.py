@@ -1,0 +1,31 @@
+"""Helpers the tests share: waiting on conditions, reading logs back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 20.0,
+                     message: str = "condition") -> None:
+    """Poll ``predicate`` until true; fail after ``timeout`` (generous: CI is noisy)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {message}")
+        await asyncio.sleep(0.01)
+
+
+def read_log_lines(paths: list[Path] | Path) -> list[dict]:
+    """Every line of the given log files, parsed; fails on any malformed line."""
+    if isinstance(paths, Path):
+        paths = sorted(paths.glob("*.jsonl"))
+    lines = []
+    for path in paths:
+        for raw in path.read_bytes().splitlines():
+            lines.append(orjson.loads(raw))
+    return lines
