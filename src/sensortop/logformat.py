@@ -9,29 +9,36 @@ That is faster than building a dict for orjson, and keeps DESIGN.md's
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import orjson
 
-from sensortop.readings import AlarmState, Reading
+from sensortop.readings import AlarmState, Reading, Status
 
 _CACHE_LIMIT = 4096
 _prefix_cache: dict[int, str] = {}
 _string_cache: dict[str, str] = {}
 
 
-def format_ts(ts: float) -> str:
-    """ISO-8601 UTC with milliseconds and Z: ``2026-11-24T14:03:07.512Z``."""
-    second, ms = divmod(round(ts * 1000), 1000)
+_MILLIS = [f"{ms:03d}Z" for ms in range(1000)]
+_STATUS_TEXT = {status: f'"{status.value}"' for status in Status}
+
+
+def _prefix(second: int) -> str:
     prefix = _prefix_cache.get(second)
     if prefix is None:
         if len(_prefix_cache) > _CACHE_LIMIT:
             _prefix_cache.clear()
-        prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
         _prefix_cache[second] = prefix
-    return f"{prefix}.{ms:03d}Z"
+    return prefix
+
+
+def format_ts(ts: float) -> str:
+    """ISO-8601 UTC with milliseconds and Z: ``2026-11-24T14:03:07.512Z`` (truncated to ms)."""
+    second = int(ts // 1)
+    return _prefix(second) + _MILLIS[int((ts - second) * 1000)]
 
 
 def _json_string(text: str) -> str:
@@ -46,18 +53,45 @@ def _json_string(text: str) -> str:
 
 def format_line(reading: Reading) -> str:
     """One reading as one JSON line, newline included; error and alarm only where set."""
-    value = reading.value
-    number = "null" if value is None or not math.isfinite(value) else repr(float(value))
-    line = (f'{{"ts": "{format_ts(reading.ts)}", "sensor": {_json_string(reading.sensor)}, '
-            f'"value": {number}, "units": {_json_string(reading.units)}, '
-            f'"status": "{reading.status.value}"')
-    if reading.error:
-        line += f', "error": {orjson.dumps(reading.error).decode()}'
-    if reading.alarm is not AlarmState.NORMAL:
-        line += f', "alarm": "{reading.alarm.value}"'
-    return line + "}\n"
+    return encode_lines((reading,)).decode()
 
 
 def encode_lines(readings: Iterable[Reading]) -> bytes:
-    """Many readings as one UTF-8 chunk of JSON lines."""
-    return "".join([format_line(r) for r in readings]).encode()
+    """Many readings as one UTF-8 chunk of JSON lines.
+
+    The hot loop of the recorder: everything it touches is a local name, the
+    timestamp prefix is reused while the second is the same, and the sensor
+    id, units and status come from caches.
+    """
+    parts: list[str] = []
+    append = parts.append
+    strings = _string_cache
+    json_string = _json_string
+    status_text = _STATUS_TEXT
+    millis = _MILLIS
+    float_repr = float.__repr__
+    normal = AlarmState.NORMAL
+    ok = Status.OK
+    ok_text = status_text[ok]
+    last_second = -1
+    prefix = ""
+    for r in readings:
+        ts = r.ts
+        second = int(ts // 1)
+        if second != last_second:
+            prefix = _prefix(second)
+            last_second = second
+        value = r.value
+        # None, NaN and infinities are not numbers in JSON: they become null.
+        number = "null" if value is None or value - value != 0 else float_repr(float(value))
+        sensor = strings.get(r.sensor) or json_string(r.sensor)
+        units = strings.get(r.units) or json_string(r.units)
+        status = ok_text if r.status is ok else status_text[r.status]
+        line = (f'{{"ts": "{prefix}{millis[int((ts - second) * 1000)]}", "sensor": {sensor}, '
+                f'"value": {number}, "units": {units}, "status": {status}')
+        if r.error:
+            line += f', "error": {orjson.dumps(r.error).decode()}'
+        if r.alarm is not normal:
+            line += f', "alarm": "{r.alarm.value}"'
+        append(line + "}\n")
+    return "".join(parts).encode()
