@@ -61,3 +61,28 @@ def test_record_on_the_default_config_logs_to_cwd_logs(tmp_path: Path) -> None:
     assert "reactor_temp" in result.stderr and "sampling lateness" in result.stderr
     lines = read_log_lines(tmp_path / "logs")
     assert {line["sensor"] for line in lines} >= {"reactor_temp", "reactor_press"}
+
+
+def test_record_shows_a_live_progress_line_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "sensortop", "record", "--duration", "2"],
+                            stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    text = output.decode(errors="replace")
+    progress = [part for part in text.split("\r") if "backlog" in part]
+    assert progress, text
+    assert "readings" in progress[-1] and "/s" in progress[-1] and "errors" in progress[-1]
