@@ -135,3 +135,12 @@ units = "bar"
     assert [s.to_toml_dict() for s in reloaded.sensors] == \
         [s.to_toml_dict() for s in [*config.sensors, new]]
     assert reloaded.monitor.history == 50
+
+
+def test_rules_spanning_several_kind_fields_are_config_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[sensors]]\nid = "cmd"\nkind = "command"\n'
+                           'argv = ["echo", "1"]\ncommand = "echo 2"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    text = str(info.value)
+    assert "sensors[0] 'cmd'" in text and "argv" in text and "command" in text

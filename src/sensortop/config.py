@@ -83,6 +83,8 @@ class SensorSpec:
     limits: Limits = field(default_factory=Limits)
     options: dict[str, Any] = field(default_factory=dict)
     """Kind-specific fields, already validated against the kind's FIELDS."""
+    base_dir: Path | None = field(default=None, compare=False)
+    """The config file's folder: relative paths in ``options`` are relative to it."""
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -223,7 +225,7 @@ def parse_config(data: dict[str, Any], file: str,
                                     "every sensor needs its own id"))
         elif isinstance(raw_id, str):
             seen[raw_id] = index
-        spec = parse_sensor(raw, file, index, problems)
+        spec = parse_sensor(raw, file, index, problems, base_dir)
         if spec is not None:
             sensors.append(spec)
     return Config(None, monitor, sensors), problems
@@ -242,8 +244,8 @@ def _parse_monitor(raw: Any, file: str, problems: list[Problem]) -> MonitorSpec:
     )
 
 
-def parse_sensor(raw: Any, file: str, index: int | None,
-                 problems: list[Problem]) -> SensorSpec | None:
+def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem],
+                 base_dir: Path | None = None) -> SensorSpec | None:
     """Validate one sensor table; append problems and return None when it is unusable."""
     from sensortop.sources import KINDS, source_class
 
@@ -254,13 +256,16 @@ def parse_sensor(raw: Any, file: str, index: int | None,
     before = len(problems)
     kind = raw.get("kind", "simulated")
     kind_fields: tuple[Field, ...] = ()
+    check_options = None
     if not isinstance(kind, str) or kind not in KINDS:
         problems.append(Problem(file, where, "kind", f"unknown kind {kind!r}",
                                 f"one of: {', '.join(KINDS)}"))
         kind_ok = False
     else:
         try:
-            kind_fields = source_class(kind).FIELDS
+            kind_class = source_class(kind)
+            kind_fields = kind_class.FIELDS
+            check_options = getattr(kind_class, "check_options", None)
             kind_ok = True
         except ImportError as exc:
             problems.append(Problem(file, where, "kind", f"kind {kind!r} is not available: {exc}"))
@@ -281,6 +286,12 @@ def parse_sensor(raw: Any, file: str, index: int | None,
     options = {f.name: values[f.name] for f in kind_fields if f.name in values}
     for f in kind_fields:
         options.setdefault(f.name, f.default)
+    if check_options is not None:  # rules that span several of the kind's fields
+        messages = check_options(options)
+        for message in messages:
+            problems.append(Problem(file, where, None, message))
+        if messages:
+            return None
     return SensorSpec(
         id=sensor_id,
         name=values.get("name", "") or sensor_id,
@@ -292,6 +303,7 @@ def parse_sensor(raw: Any, file: str, index: int | None,
         setpoint=values.get("setpoint"),
         limits=limits,
         options=options,
+        base_dir=base_dir,
     )
 
 

@@ -1,0 +1,144 @@
+"""An OPC UA node's value (asyncua), pushed by a subscription where the server offers one.
+
+``mode = "subscribe"`` (default) asks the server for data-change
+notifications: no polling traffic, and changes arrive as they happen. A server
+that does not offer subscriptions is polled at the sensor's interval instead,
+over the same session. ``mode = "poll"`` reads on the engine's schedule.
+asyncua's own reconnect is left off: the engine reconnects with backoff, and a
+lost session is reported through the stream as an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sensortop.fields import Field
+from sensortop.sources.base import Source, SourceError
+from sensortop.sources.dotted import to_number
+
+if TYPE_CHECKING:
+    from asyncua import Client, Node
+
+
+class _ChangeHandler:
+    """asyncua calls these from its loop; they only enqueue."""
+
+    def __init__(self, queue: asyncio.Queue[float | BaseException]) -> None:
+        self.queue = queue
+
+    def datachange_notification(self, node: Any, value: Any, data: Any) -> None:
+        try:
+            self.queue.put_nowait(to_number(value, f"value of {node}"))
+        except SourceError as exc:
+            self.queue.put_nowait(exc)
+
+    def status_change_notification(self, status: Any) -> None:
+        self.queue.put_nowait(SourceError(f"subscription ended by the server: {status}"))
+
+
+class OpcUaSource(Source):
+    """One OPC UA variable."""
+
+    kind: ClassVar[str] = "opcua"
+    connection: ClassVar[bool] = True
+    streaming: ClassVar[bool] = True
+    FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field("endpoint", str, help="server endpoint, e.g. opc.tcp://127.0.0.1:4840/"),
+        Field("node", str, help="node id, e.g. ns=2;i=2 or ns=2;s=Reactor.Temperature"),
+        Field("mode", str, "subscribe", "subscribe to changes, or poll on the interval",
+              choices=("subscribe", "poll")),
+        Field("username", str, None, "user name, where the server asks for one", optional=True),
+        Field("password", str, None, "password", optional=True),
+    )
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        # The engine picks streaming or polling per instance, so poll mode polls on its schedule.
+        self.streaming = self.options.get("mode", "subscribe") != "poll"  # type: ignore[misc]
+        self.client: Client | None = None
+        self.node: Node | None = None
+        self.subscribed = False
+        self._queue: asyncio.Queue[float | BaseException] = asyncio.Queue()
+
+    @property
+    def where(self) -> str:
+        return str(self.options["endpoint"])
+
+    async def connect(self) -> None:
+        from asyncua import Client, ua
+
+        endpoint = self.options["endpoint"]
+        if not endpoint.startswith("opc.tcp://"):
+            raise SourceError(f"endpoint must start with opc.tcp://; got {endpoint!r}")
+        client = Client(endpoint, timeout=max(self.spec.timeout, 0.5), watchdog_intervall=1.0)
+        if self.options.get("username"):
+            client.set_user(self.options["username"])
+        if self.options.get("password"):
+            client.set_password(self.options["password"])
+        self._queue = asyncio.Queue()
+        client.connection_lost_callback = self._on_lost
+        try:
+            await client.connect()
+        except (OSError, TimeoutError) as exc:
+            reason = str(exc) or type(exc).__name__
+            raise SourceError(f"cannot connect to {endpoint}: {reason}") from None
+        self.client = client
+        try:
+            node = client.get_node(self.options["node"])
+            await node.read_value()  # fail now, in words, for an unknown node
+        except ua.UaStatusCodeError as exc:
+            await self.close()
+            raise SourceError(f"node {self.options['node']!r}: {exc}") from None
+        except ValueError as exc:
+            await self.close()
+            raise SourceError(f"bad node id {self.options['node']!r}: {exc}") from None
+        self.node = node
+        self.subscribed = False
+        if self.streaming:
+            try:
+                period_ms = max(self.spec.interval * 1000.0, 10.0)
+                subscription = await client.create_subscription(
+                    period_ms, _ChangeHandler(self._queue))
+                await subscription.subscribe_data_change(node)
+                self.subscribed = True
+            except ua.UaStatusCodeError:
+                self.subscribed = False  # the server offers no subscriptions: poll instead
+
+    async def _on_lost(self, exc: Exception) -> None:
+        self._queue.put_nowait(SourceError(f"lost the connection to {self.where}: "
+                                           f"{exc or type(exc).__name__}"))
+
+    async def close(self) -> None:
+        client, self.client, self.node = self.client, None, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.disconnect(), timeout=2.0)
+            with contextlib.suppress(Exception):
+                client.disconnect_socket()
+
+    async def read(self) -> float:
+        from asyncua import ua
+
+        if self.node is None:
+            raise SourceError(f"not connected to {self.where}")
+        try:
+            value = await self.node.read_value()
+        except ua.UaStatusCodeError as exc:
+            raise SourceError(f"reading {self.options['node']!r}: {exc}") from None
+        except (OSError, ConnectionError) as exc:
+            raise SourceError(f"lost the connection to {self.where}: {exc}") from None
+        return to_number(value, f"value of {self.options['node']}")
+
+    async def stream(self) -> AsyncIterator[float]:
+        if not self.subscribed:
+            while True:  # no subscriptions on this server: poll over the open session
+                yield await asyncio.wait_for(self.read(), timeout=self.spec.timeout)
+                await asyncio.sleep(self.spec.interval)
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
