@@ -103,6 +103,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.duration is not None and args.duration <= 0:
             print("sensortop record: --duration must be positive", file=sys.stderr)
             return EXIT_USAGE
+        if args.publish:
+            from sensortop.publish import BrokerAddress
+
+            try:
+                BrokerAddress.parse(args.publish)
+            except ValueError as exc:
+                print(f"sensortop record: --publish: {exc}", file=sys.stderr)
+                return EXIT_USAGE
         return asyncio.run(record(config, log_dir, args.duration, args.publish))
     from sensortop.tui.app import run_dashboard
 

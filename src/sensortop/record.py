@@ -58,14 +58,18 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         if progress:
             print(file=out)
         await session.engine.stop()
-        if publisher is not None:
-            await publisher.stop()
+        undelivered = await publisher.stop() if publisher is not None else 0
         await session.stop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
-    return 1 if session.recorder.error and session.recorder.rescue_path is None else 0
+    if publisher is not None:
+        print(f"published {publisher.published:,} readings to {publish}"
+              + (f"; {undelivered:,} could not be delivered ({publisher.last_error})"
+                 if undelivered else ""), file=out, flush=True)
+    failed = (session.recorder.error and session.recorder.rescue_path is None) or undelivered
+    return 1 if failed else 0
 
 
 def _progress_line(session: SamplingSession, started: float) -> str:

@@ -1,0 +1,253 @@
+"""Vectorised parsing of log lines in the recorder's own layout.
+
+Decoding a million dicts is what makes a plain ``json.loads`` loop slow. The
+recorder always writes the same shape::
+
+    {"ts": "2026-11-24T14:03:07.512Z", "sensor": "x", "value": 1.5, "units": "°C", "status": "ok"}
+
+so a whole block of such lines can be cut into columns with numpy: line and
+quote positions from the byte buffer, the fixed-width timestamp decoded with
+integer arithmetic, the numbers handed to one ``orjson.loads`` call. Lines in
+any other shape (an ``error`` or ``alarm`` field, another key order, garbage,
+a torn line) are flagged for the slower per-record path in ``reader``; this
+module never decides that a line is bad, only that it is not plain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+from numpy.lib.stride_tricks import sliding_window_view
+
+# Literal bytes between the values, for both separator styles
+# (``json.dumps`` writes ``": "`` and ``", "``; ``orjson.dumps`` writes neither).
+_SPACED = (b'{"ts": "', b'", "sensor": "', b'", "value": ', b', "units": "', b'", "status": "',
+           b'"}', b', "alarm": "')
+_COMPACT = (b'{"ts":"', b'","sensor":"', b'","value":', b',"units":"', b'","status":"',
+            b'"}', b',"alarm":"')
+_TS_WIDTH = 24  # 2026-11-24T14:03:07.512Z
+_MAX_VALUE_WIDTH = 32
+_MAX_UNITS_WIDTH = 32
+_MAX_NAME_WIDTH = 64  # longer sensor ids and units take the slow path
+_PAD = bytes(2 * _MAX_NAME_WIDTH + 64)
+_STATUS_BYTES = (b"ok", b"timeout", b"error")  # index is the status code
+_ALARM_BYTES = (b"lolo", b"lo", b"hi", b"hihi")  # index + 1 is the alarm code (0 is normal)
+_STATUS_BY_FIRST = np.full(256, -1, dtype=np.int8)
+for _code, _word in enumerate(_STATUS_BYTES):
+    _STATUS_BY_FIRST[_word[0]] = _code
+_VALUE_FIRST = np.zeros(256, dtype=bool)
+_VALUE_FIRST[list(b"-0123456789n")] = True
+_DIGIT_COLUMNS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22])
+_SEPARATORS = {4: ord("-"), 7: ord("-"), 10: ord("T"), 13: ord(":"), 16: ord(":"),
+               19: ord("."), 23: ord("Z")}
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_HASH_MULTIPLIERS = (
+    np.random.default_rng(20261124).integers(1, 2**63, size=_MAX_NAME_WIDTH, dtype=np.uint64) | 1
+).astype(np.uint64)
+
+
+@dataclass(slots=True)
+class PlainLines:
+    """Columns of the plain lines of one block; ``rest`` marks the lines left over."""
+
+    line: np.ndarray  # int64 index of each plain line within the block
+    ts: np.ndarray  # float64 epoch seconds
+    value: np.ndarray  # float64, NaN for null
+    status: np.ndarray  # int8 code, index into _STATUS_BYTES
+    alarm: np.ndarray  # int8 code, 0 normal, else index + 1 into _ALARM_BYTES
+    sensor: np.ndarray  # int32 index into ``names``
+    names: list[str]
+    units: list[str]  # units of each name's last plain line in the block
+    rest: np.ndarray  # bool per line of the block: not plain, needs the slow path
+
+
+def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive, ``\\r`` dropped) of each line; the block has no last newline."""
+    buf = np.frombuffer(block, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    starts = np.empty(len(newlines) + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = newlines + 1
+    ends = np.empty_like(starts)
+    ends[:-1] = newlines
+    ends[-1] = len(block)
+    carriage = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13) if len(buf) else ends > starts
+    ends -= carriage
+    return starts, ends
+
+
+def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
+    """Parse every line of ``block`` that is in the recorder's layout; flag the rest."""
+    n = len(starts)
+    if n == 0 or not block:
+        return _nothing(n)
+    style = _COMPACT if block.startswith(_COMPACT[0]) else _SPACED
+    lit_ts, lit_sensor, lit_value, lit_units, lit_status, lit_end, lit_alarm = style
+    buf = np.frombuffer(block + _PAD, dtype=np.uint8)
+    limit = len(block)
+
+    def expect(pos: np.ndarray, literal: bytes) -> np.ndarray:
+        return _rows(buf, pos, len(literal)).view(f"S{len(literal)}").ravel() == literal
+
+    def length_until(pos: np.ndarray, literal: bytes, width: int) -> np.ndarray:
+        """Bytes from ``pos`` to the next ``literal`` within ``width``; -1 if none."""
+        window = _rows(buf, pos, width + len(literal)).view(f"S{width + len(literal)}").ravel()
+        found = np.char.find(window, literal)
+        unescaped = buf[pos + np.maximum(found - 1, 0)] != 92  # not a \" inside a string
+        return np.where(unescaped | (found <= 0), found, -1)
+
+    ok = ends - starts > 60
+    ts_start = np.minimum(starts, limit) + len(lit_ts)
+    ok &= expect(starts, lit_ts)
+    ts, ts_ok = _decode_timestamps(buf, ts_start)
+    ok &= ts_ok & expect(ts_start + _TS_WIDTH, lit_sensor)
+    name_start = np.minimum(ts_start + _TS_WIDTH + len(lit_sensor), limit)
+    name_len = length_until(name_start, lit_value, _MAX_NAME_WIDTH)
+    ok &= name_len > 0
+    value_start = np.minimum(name_start + name_len + len(lit_value), limit)
+    value_len = length_until(value_start, lit_units, _MAX_VALUE_WIDTH)
+    ok &= (value_len > 0) & _VALUE_FIRST[buf[value_start]]
+    units_start = np.minimum(value_start + value_len + len(lit_units), limit)
+    units_len = length_until(units_start, lit_status, _MAX_UNITS_WIDTH)
+    ok &= units_len >= 0
+    status_start = np.minimum(units_start + units_len + len(lit_status), limit)
+    # The status word is told by its first letter, then checked whole (closing quote included).
+    status = _STATUS_BY_FIRST[buf[status_start]]
+    tail_start = np.zeros(n, dtype=np.int64)
+    for code, word in enumerate(_STATUS_BYTES):
+        rows = np.flatnonzero(status == code)
+        fits = expect(status_start[rows], word + b'"')
+        status[rows[~fits]] = -1
+        tail_start[rows] = status_start[rows] + len(word) + 1
+    ok &= status >= 0
+    # What follows the status: the end of the object, or an alarm state and then the end.
+    tail = np.minimum(tail_start, limit)
+    tail_len = ends - tail
+    alarm = np.where((tail_len == 1) & (buf[tail] == lit_end[-1]), 0, -1).astype(np.int8)
+    longer = np.flatnonzero(ok & (tail_len > 1))
+    for code, word in enumerate(_ALARM_BYTES, start=1):
+        literal = lit_alarm + word + lit_end
+        rows = longer[tail_len[longer] == len(literal)]
+        alarm[rows[expect(tail[rows], literal)]] = code
+    ok &= alarm >= 0
+
+    idx = np.flatnonzero(ok)
+    values = _decode_values(buf, value_start[idx], value_len[idx])
+    if values is None:  # some number orjson refuses: let the slow path say which
+        return _nothing(n)
+    codes, names, first = _group_names(buf, name_start[idx], name_len[idx])
+    if codes is None:
+        return _nothing(n)
+    units = [
+        _decode_string(block[units_start[idx[i]] : units_start[idx[i]] + units_len[idx[i]]])
+        for i in first
+    ]
+    return PlainLines(
+        line=idx.astype(np.int64),
+        ts=ts[idx],
+        value=values,
+        status=status[idx],
+        alarm=alarm[idx],
+        sensor=codes,
+        names=names,
+        units=units,
+        rest=~ok,
+    )
+
+
+def _nothing(n: int) -> PlainLines:
+    empty_f = np.empty(0, dtype=np.float64)
+    return PlainLines(
+        line=np.empty(0, dtype=np.int64), ts=empty_f, value=empty_f,
+        status=np.empty(0, dtype=np.int8), alarm=np.empty(0, dtype=np.int8),
+        sensor=np.empty(0, dtype=np.int32),
+        names=[], units=[], rest=np.ones(n, dtype=bool),
+    )
+
+
+def _rows(buf: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes from each start, one row each (a gather of rows, not of bytes)."""
+    return sliding_window_view(buf, width)[start]
+
+
+def _decode_timestamps(buf: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch seconds from ``YYYY-mm-ddTHH:MM:SS.fffZ`` at each start, and which were valid."""
+    raw = _rows(buf, start, _TS_WIDTH)
+    ok = np.ones(len(start), dtype=bool)
+    for column, char in _SEPARATORS.items():
+        ok &= raw[:, column] == char
+    digits = raw[:, _DIGIT_COLUMNS].astype(np.int32) - 48
+    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
+    d = digits.T
+    year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]
+    month = d[4] * 10 + d[5]
+    day = d[6] * 10 + d[7]
+    hour = d[8] * 10 + d[9]
+    minute = d[10] * 10 + d[11]
+    second = d[12] * 10 + d[13]
+    millis = d[14] * 100 + d[15] * 10 + d[16]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_ok = (month >= 1) & (month <= 12)
+    dim = _DAYS_IN_MONTH[np.where(month_ok, month, 1)] + ((month == 2) & leap)
+    ok &= month_ok & (day >= 1) & (day <= dim) & (hour < 24) & (minute < 60) & (second < 60)
+    # Days from the civil date (H. Hinnant's algorithm), valid for years >= 0.
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468
+    seconds = days.astype(np.int64) * 86400 + (hour * 3600 + minute * 60 + second)
+    return seconds + millis / 1000.0, ok
+
+
+def _decode_values(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray | None:
+    """The numbers (or nulls) as float64, parsed by orjson in one call; None if any is not JSON."""
+    if len(start) == 0:
+        return np.empty(0, dtype=np.float64)
+    width = int(length.max())
+    table = np.full((len(start), width + 1), ord(","), dtype=np.uint8)
+    table[:, :width] = np.where(np.arange(width) < length[:, None], _rows(buf, start, width), 32)
+    try:
+        parsed = orjson.loads(b"[" + table.tobytes()[:-1] + b"]")
+    except orjson.JSONDecodeError:
+        return None
+    if len(parsed) != len(start):
+        return None
+    try:
+        return np.array(parsed, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _group_names(
+    buf: np.ndarray, start: np.ndarray, length: np.ndarray
+) -> tuple[np.ndarray | None, list[str], list[int]]:
+    """Code each sensor name by hashing its bytes; the names, and each name's first row.
+
+    Rows are checked against their group's first row, so a hash collision can
+    only send the block to the slow path, never merge two sensors.
+    """
+    if len(start) == 0:
+        return np.empty(0, dtype=np.int32), [], []
+    words = -(-int(length.max()) // 8)
+    raw = np.where(np.arange(words * 8) < length[:, None], _rows(buf, start, words * 8), 0)
+    packed = np.ascontiguousarray(raw).view(np.uint64)
+    hashes = length.astype(np.uint64)
+    for j in range(words):
+        hashes = hashes * _HASH_MULTIPLIERS[j] + packed[:, j]
+    _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
+    codes = codes.reshape(-1)
+    if not (packed == packed[first[codes]]).all():
+        return None, [], []
+    names = [_decode_string(raw[i].tobytes().rstrip(b"\0")) for i in first]
+    return codes.astype(np.int32), names, first.tolist()
+
+
+def _decode_string(raw: bytes) -> str:
+    """A JSON string body as text (escapes like ``\\u00b0`` included)."""
+    if b"\\" in raw:
+        return orjson.loads(b'"' + raw + b'"')
+    return raw.decode("utf-8", errors="replace")

@@ -1,0 +1,71 @@
+"""plotext charts of a sensor's values over time, rendered to a string.
+
+plotext keeps one global figure, so every chart is built from a cleared
+figure in one call; callers on several threads must not build at once (the
+review screen builds on the UI thread, the CLI on its only thread). Long
+series are thinned to a min/max pair per column first: a million points
+would take plotext seconds to draw and no terminal can show them.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import plotext as plt
+
+from sensortop.review.reader import SensorSeries
+
+
+def thin(ts: np.ndarray, value: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~2 points per column, keeping each column's lowest and highest value."""
+    if len(ts) <= 2 * columns:
+        return ts, value
+    edges = np.linspace(ts[0], ts[-1], columns + 1)
+    bucket = np.clip(np.searchsorted(edges, ts, side="right") - 1, 0, columns - 1)
+    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    lows = np.minimum.reduceat(value, starts)
+    highs = np.maximum.reduceat(value, starts)
+    mids = ts[starts]
+    out_ts = np.repeat(mids, 2)
+    out_value = np.empty(2 * len(starts))
+    out_value[0::2], out_value[1::2] = lows, highs
+    return out_ts, out_value
+
+
+def time_labels(ts: np.ndarray, count: int = 5) -> tuple[list[float], list[str]]:
+    """Tick positions and UTC labels: times of day, with the date once it spans days."""
+    if len(ts) == 0:
+        return [], []
+    start, end = float(ts[0]), float(ts[-1])
+    positions = [start] if end <= start else list(np.linspace(start, end, count))
+    fmt = "%m-%d %H:%M" if end - start > 86400 else "%H:%M:%S"
+    return positions, [time.strftime(fmt, time.gmtime(p)) for p in positions]
+
+
+def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
+                 color: bool = True) -> str:
+    """The chart of one sensor's ok values (UTC time across), as text with ANSI colours."""
+    keep = (series.status == 0) & ~np.isnan(series.value)
+    ts, value = series.ts[keep], series.value[keep]
+    width, height = max(width, 20), max(height, 6)
+    plt.clear_figure()
+    plt.plot_size(width, height)
+    plt.theme("pro" if color else "clear")
+    units = f" ({series.units})" if series.units else ""
+    plt.title(f"{series.sensor}{units}")
+    if len(ts) == 0:
+        plt.title(f"{series.sensor}{units}: no ok readings")
+        return plt.build()
+    ts, value = thin(ts, value, max(width - 12, 10))
+    plt.plot(ts.tolist(), value.tolist(), marker="braille")
+    positions, labels = time_labels(ts)
+    plt.xticks(positions, labels)
+    plt.xlabel("time (UTC)")
+    return plt.build()
+
+
+def render_charts(series: list[SensorSeries], width: int = 100, height: int = 20,
+                  color: bool = True) -> str:
+    """Charts of several sensors, one under another."""
+    return "\n".join(render_chart(s, width, height, color) for s in series)

@@ -1,0 +1,101 @@
+"""Per-sensor summaries of what a log holds: the answer to "what happened overnight?".
+
+Statistics are of ``ok`` readings with a value; ``std`` is the sample standard
+deviation (ddof=1, as pandas reports it). An alarm state is taken to last from
+its reading to the sensor's next reading, except across a gap: time the
+recorder was not watching is counted in no state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sensortop.review.reader import ALARMS, STATUSES, LogData, SensorSeries
+
+GAP_FACTOR = 3.0  # an interval longer than this many usual (median) intervals is a gap
+
+
+@dataclass(slots=True, frozen=True)
+class Gaps:
+    """Intervals longer than ``GAP_FACTOR`` times the median interval."""
+
+    median_interval: float | None
+    count: int
+    longest: float  # seconds; 0.0 when there is no gap
+    longest_start: float | None  # epoch seconds of the reading before the longest gap
+    longest_end: float | None
+
+
+@dataclass(slots=True, frozen=True)
+class SensorSummary:
+    """What ``sensortop review`` prints for one sensor."""
+
+    sensor: str
+    units: str
+    count: int
+    first: float
+    last: float
+    valid: int  # ok readings with a value: what min/max/mean/std are of
+    min: float | None
+    max: float | None
+    mean: float | None
+    std: float | None
+    statuses: dict[str, int]  # every status, zeros included
+    alarm_seconds: dict[str, float]  # every alarm state, normal included
+    last_error: str | None
+    gaps: Gaps
+
+
+def summarise(data: LogData) -> list[SensorSummary]:
+    """One summary per sensor, sorted by sensor id."""
+    return [summarise_series(data.series[name]) for name in sorted(data.series)]
+
+
+def summarise_series(series: SensorSeries) -> SensorSummary:
+    """Summary of one sensor's readings (assumed in time order, as the reader gives them)."""
+    ts, value = series.ts, series.value
+    good = value[(series.status == 0) & ~np.isnan(value)]
+    status_counts = np.bincount(series.status, minlength=len(STATUSES))
+    intervals = np.diff(ts)
+    gaps = _gaps(ts, intervals)
+    alarm_seconds = dict.fromkeys(ALARMS, 0.0)
+    if len(intervals):
+        counted = intervals
+        if gaps.median_interval is not None and gaps.count:
+            counted = np.where(intervals > GAP_FACTOR * gaps.median_interval, 0.0, intervals)
+        spent = np.bincount(series.alarm[:-1], weights=counted, minlength=len(ALARMS))
+        alarm_seconds = {name: float(spent[i]) for i, name in enumerate(ALARMS)}
+    return SensorSummary(
+        sensor=series.sensor,
+        units=series.units,
+        count=len(ts),
+        first=float(ts[0]),
+        last=float(ts[-1]),
+        valid=len(good),
+        min=float(good.min()) if len(good) else None,
+        max=float(good.max()) if len(good) else None,
+        mean=float(good.mean()) if len(good) else None,
+        std=float(good.std(ddof=1)) if len(good) > 1 else None,
+        statuses={name: int(status_counts[i]) for i, name in enumerate(STATUSES)},
+        alarm_seconds=alarm_seconds,
+        last_error=series.last_error,
+        gaps=gaps,
+    )
+
+
+def _gaps(ts: np.ndarray, intervals: np.ndarray) -> Gaps:
+    if len(intervals) == 0:
+        return Gaps(None, 0, 0.0, None, None)
+    median = float(np.median(intervals))
+    if median <= 0:  # readings stamped in bursts: judge by the spacing that is there
+        positive = intervals[intervals > 0]
+        median = float(np.median(positive)) if len(positive) else 0.0
+    if median <= 0:
+        return Gaps(None, 0, 0.0, None, None)
+    long = np.flatnonzero(intervals > GAP_FACTOR * median)
+    if len(long) == 0:
+        return Gaps(median, 0, 0.0, None, None)
+    worst = int(long[np.argmax(intervals[long])])
+    return Gaps(median, len(long), float(intervals[worst]), float(ts[worst]), float(ts[worst + 1]))

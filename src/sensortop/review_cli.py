@@ -1,0 +1,249 @@
+"""``sensortop review``: per-sensor summaries of log files, as a table, charts or JSON.
+
+The command never shows a traceback: a bad ``--since`` or a missing path is
+bad usage (exit 2), a file that cannot be read is a runtime failure (exit 1),
+and skipped lines are warnings on stderr with their counts and places.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from sensortop.review.reader import LogData, LogPathError, read_logs
+from sensortop.review.summary import SensorSummary, summarise
+from sensortop.review.timespec import TimeSpecError, parse_time_spec
+
+JSON_VERSION = 1
+PROGRESS_MIN_BYTES = 32 << 20  # smaller inputs read too fast for a bar to help
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def run_review(
+    paths: list[str],
+    sensors: list[str] | None,
+    since: str | None,
+    until: str | None,
+    plot: bool,
+    as_json: bool,
+    log_dir: str | None,
+    *,
+    now: datetime | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command; returns the exit code. ``now`` fixes the clock for relative times."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        since_ts = parse_time_spec(since, now) if since else None
+        until_ts = parse_time_spec(until, now) if until else None
+    except TimeSpecError as exc:
+        print(f"sensortop review: {exc}", file=err)
+        return 2
+    if since_ts is not None and until_ts is not None and since_ts > until_ts:
+        print("sensortop review: --since is later than --until", file=err)
+        return 2
+    if not paths:
+        if not log_dir:
+            print("sensortop review: no PATH given and no log folder configured "
+                  "(pass PATH, --log-dir or SENSORTOP_LOG_DIR)", file=err)
+            return 2
+        paths = [log_dir]
+    bar = _ProgressBar(err) if _wants_progress(err, paths) else None
+    try:
+        data = read_logs(paths, sensors, since_ts, until_ts, progress=bar)
+    except LogPathError as exc:
+        print(f"sensortop review: {exc}", file=err)
+        return 2
+    except OSError as exc:
+        print(f"sensortop review: cannot read {exc.filename or ''}: {exc.strerror or exc}",
+              file=err)
+        return 1
+    finally:
+        if bar is not None:
+            bar.close()
+    _warn_skipped(data, err)
+    summaries = summarise(data)
+    for missing in sorted(set(sensors or ()) - set(data.series)):
+        print(f"sensortop review: no readings for sensor {missing!r}", file=err)
+    if as_json:
+        json.dump(review_json(data, summaries, since_ts, until_ts), out, indent=2,
+                  ensure_ascii=False)
+        out.write("\n")
+        return 0
+    if not data.files:
+        print("sensortop review: no log files found", file=err)
+    out.write(format_table(summaries))
+    if plot and summaries:
+        from sensortop.review.plots import render_chart
+
+        size = shutil.get_terminal_size((100, 24))
+        color = out.isatty()
+        for name in (s.sensor for s in summaries):
+            chart = render_chart(data.series[name], size.columns, max(size.lines // 2, 12), color)
+            out.write("\n" + (chart if color else _ANSI.sub("", chart)) + "\n")
+    return 0
+
+
+def review_json(data: LogData, summaries: list[SensorSummary], since: float | None,
+                until: float | None) -> dict:
+    """The ``--json`` document; its keys are a contract (see docs/readme-review.md)."""
+    return {
+        "version": JSON_VERSION,
+        "files": [str(p) for p in data.files],
+        "since": _iso(since),
+        "until": _iso(until),
+        "lines": data.lines,
+        "skipped": {
+            "torn": data.torn,
+            "malformed": data.malformed,
+            "lines": [{"file": str(s.path), "line": s.line, "reason": s.reason,
+                       "detail": s.detail} for s in data.skipped],
+        },
+        "sensors": [
+            {
+                "sensor": s.sensor,
+                "units": s.units,
+                "count": s.count,
+                "first": _iso(s.first),
+                "last": _iso(s.last),
+                "valid": s.valid,
+                "min": s.min,
+                "max": s.max,
+                "mean": s.mean,
+                "std": s.std,
+                "status": s.statuses,
+                "alarm_seconds": s.alarm_seconds,
+                "last_error": s.last_error,
+                "gaps": {
+                    "median_interval_s": s.gaps.median_interval,
+                    "count": s.gaps.count,
+                    "longest_s": s.gaps.longest,
+                    "longest_start": _iso(s.gaps.longest_start),
+                    "longest_end": _iso(s.gaps.longest_end),
+                },
+            }
+            for s in summaries
+        ],
+    }
+
+
+def format_table(summaries: list[SensorSummary]) -> str:
+    """The per-sensor table: one row each, columns sized to fit their content."""
+    if not summaries:
+        return "no readings\n"
+    head = ["sensor", "units", "count", "first (UTC)", "last (UTC)", "min", "max", "mean",
+            "std", "ok/timeout/error", "alarm time", "gaps (longest)"]
+    rows = [head]
+    for s in summaries:
+        rows.append([
+            s.sensor, s.units, str(s.count), _short_time(s.first), _short_time(s.last),
+            _num(s.min), _num(s.max), _num(s.mean), _num(s.std),
+            "/".join(str(v) for v in s.statuses.values()),
+            alarm_text(s.alarm_seconds),
+            f"{s.gaps.count} ({duration(s.gaps.longest)})" if s.gaps.count else "0",
+        ])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    numeric = {2, 5, 6, 7, 8}
+    lines = []
+    for r in rows:
+        cells = [c.rjust(w) if i in numeric and r is not head else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def alarm_text(seconds: dict[str, float]) -> str:
+    """Time in each non-normal alarm state, e.g. ``hi 12m hihi 30s``; ``-`` if none."""
+    parts = [f"{name} {duration(t)}" for name, t in seconds.items() if name != "normal" and t > 0]
+    return " ".join(parts) or "-"
+
+
+def duration(seconds: float) -> str:
+    """A short human duration: ``45s``, ``12m``, ``3.5h``, ``2.1d``."""
+    if seconds < 120:
+        return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.6g}"
+
+
+def _iso(ts: float | None) -> str | None:
+    """The log's own time format: ISO-8601 UTC with milliseconds and Z."""
+    if ts is None:
+        return None
+    millis = round(ts * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(millis // 1000)) + \
+        f".{millis % 1000:03d}Z"
+
+
+def _short_time(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
+
+
+def _wants_progress(err: TextIO, paths: list[str]) -> bool:
+    if not (hasattr(err, "isatty") and err.isatty()):
+        return False
+    total = 0
+    for p in map(Path, paths):
+        try:
+            if p.is_dir():
+                total += sum(f.stat().st_size for f in p.glob("*.jsonl") if f.is_file())
+            elif p.is_file():
+                total += p.stat().st_size
+        except OSError:
+            continue
+    return total >= PROGRESS_MIN_BYTES
+
+
+class _ProgressBar:
+    """A one-line bar on a terminal's stderr, redrawn at most ten times a second."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.last = 0.0
+        self.drawn = False
+        self.clock: Callable[[], float] = time.monotonic
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last = now
+        share = done / total if total else 1.0
+        filled = int(share * self.width)
+        self.stream.write(f"\rreading logs [{'#' * filled}{'.' * (self.width - filled)}] "
+                          f"{share:4.0%} {done / 1e6:.0f}/{total / 1e6:.0f} MB")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r" + " " * (self.width + 40) + "\r")
+            self.stream.flush()
+
+
+def _warn_skipped(data: LogData, err: TextIO) -> None:
+    if not data.skipped_total:
+        return
+    print(f"sensortop review: warning: skipped {data.skipped_total} line(s) that are not "
+          f"readings ({data.torn} torn, {data.malformed} malformed)", file=err)
+    for s in data.skipped:
+        print(f"  {s.path}:{s.line}: {s.reason}: {s.detail}", file=err)
+    if data.skipped_total > len(data.skipped):
+        print(f"  ... and {data.skipped_total - len(data.skipped)} more", file=err)
