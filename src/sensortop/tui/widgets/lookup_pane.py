@@ -1,0 +1,282 @@
+"""``LookupPane``: look compounds up on PubChem beside the sensor panels.
+
+Self-contained: it owns its ``PubChemClient`` (and so its rate limiter and
+cache), runs every look-up in an exclusive async worker so the dashboard never
+waits on PubChem, fills each table row the moment that name's answer arrives,
+and posts nothing the rest of the app must handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.suggester import Suggester
+from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
+
+from sensortop.pubchem.cache import LookupCache, normalise_query
+from sensortop.pubchem.client import PubChemClient
+from sensortop.pubchem.models import LookupResult, Outcome
+
+LOOKING_UP = "looking up…"
+COLUMNS = (("name", "name"), ("CID", "cid"), ("formula", "formula"), ("MW", "mw"),
+           ("status", "status"))  # fmt: skip
+
+
+def split_names(text: str) -> list[str]:
+    """Names from the input: comma-separated, trimmed, blanks and repeats (any case) dropped."""
+    names: dict[str, str] = {}
+    for part in text.split(","):
+        name = part.strip()
+        if name:
+            names.setdefault(normalise_query(name), name)
+    return list(names.values())
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+class PubChemSuggester(Suggester):
+    """Completes the last name being typed from PubChem's autocomplete, after a pause in typing."""
+
+    def __init__(self, client: PubChemClient, *, debounce: float = 0.3, min_chars: int = 3):
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._client = client
+        self.debounce = debounce
+        self.min_chars = min_chars
+        self._latest = ""
+        self._terms: dict[str, list[str]] = {}
+
+    async def get_suggestion(self, value: str) -> str | None:
+        self._latest = value
+        await asyncio.sleep(self.debounce)
+        if value != self._latest:
+            return None  # typing went on: only the last value is worth a request
+        prefix = value.rpartition(",")[2].lstrip()
+        if len(prefix.strip()) < self.min_chars:
+            return None
+        key = prefix.casefold()
+        if key not in self._terms:
+            self._terms[key] = await self._client.autocomplete(prefix, limit=5)
+        for term in self._terms[key]:
+            if len(term) > len(prefix) and term.casefold().startswith(key):
+                return value + term[len(prefix) :]
+        return None
+
+
+class LookupPane(Vertical):
+    """An input for names, a table of results, and every property of the highlighted row."""
+
+    DEFAULT_CSS = """
+    LookupPane {
+        height: 1fr;
+        min-width: 40;
+    }
+    LookupPane > Input {
+        margin: 0 0 1 0;
+    }
+    LookupPane > DataTable {
+        height: 1fr;
+        min-height: 5;
+    }
+    LookupPane > #lookup-detail-scroll {
+        height: auto;
+        max-height: 14;
+        border-top: solid $primary-muted;
+    }
+    LookupPane #lookup-detail {
+        padding: 0 1;
+    }
+    """
+
+    def __init__(
+        self,
+        pubchem_url: str | None = None,
+        cache_dir: Path | str | None = None,
+        *,
+        client: PubChemClient | None = None,
+        suggest: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._client = client or PubChemClient(pubchem_url, cache=LookupCache(cache_dir))
+        self._owns_client = client is None
+        self._suggest = suggest
+        self._results: dict[RowKey, LookupResult] = {}
+        self._names: dict[RowKey, str] = {}
+        self._synonyms: dict[RowKey, list[str] | str] = {}
+        self._batch = 0
+
+    @property
+    def client(self) -> PubChemClient:
+        return self._client
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            placeholder="compound name(s), comma-separated; Enter looks up",
+            id="lookup-input",
+            suggester=PubChemSuggester(self._client) if self._suggest else None,
+        )
+        yield DataTable(id="lookup-table", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="lookup-detail-scroll"):
+            yield Static("Type names above, e.g. acetic acid, toluene", id="lookup-detail")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+
+    async def on_unmount(self) -> None:
+        self.workers.cancel_node(self)
+        if self._owns_client:
+            await self._client.aclose()
+
+    def focus_input(self) -> None:
+        """Put the cursor in the name input (the dashboard binds this to ``c``)."""
+        self.query_one(Input).focus()
+
+    # -- look-ups ---------------------------------------------------------------
+
+    @on(Input.Submitted, "#lookup-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        names = split_names(event.value)
+        if names:
+            self.lookup(names)
+
+    @work(exclusive=True, group="pubchem-lookup", exit_on_error=False)
+    async def lookup(self, names: list[str]) -> None:
+        """Look ``names`` up together; a new look-up replaces one still running."""
+        self._batch += 1
+        batch = self._batch
+        table = self.query_one(DataTable)
+        table.clear()
+        self._results.clear()
+        self._names.clear()
+        self._synonyms.clear()
+        keys: dict[str, RowKey] = {}
+        for name in names:
+            key = table.add_row(name, "", "", "", LOOKING_UP, key=normalise_query(name))
+            keys[normalise_query(name)] = key
+            self._names[key] = name
+        self._show_detail()
+
+        def progress(query: str, words: str) -> None:
+            if batch == self._batch:
+                self._set_status(keys.get(normalise_query(query)), words)
+
+        try:
+            async for result in self._client.lookup_many(names, progress=progress):
+                key = keys.get(normalise_query(result.query))
+                if key is not None and batch == self._batch:
+                    self._fill_row(key, result)
+        except Exception as exc:  # a bug must not take the dashboard down with it
+            for key in keys.values():
+                if key not in self._results:
+                    self._set_status(key, f"error: {exc}")
+            raise
+
+    def _set_status(self, key: RowKey | None, words: str) -> None:
+        if key is None:
+            return
+        with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
+            self.query_one(DataTable).update_cell(key, "status", words, update_width=True)
+
+    def _fill_row(self, key: RowKey, result: LookupResult) -> None:
+        self._results[key] = result
+        table = self.query_one(DataTable)
+        compound = result.compound
+        cells = {
+            "cid": str(compound.cid) if compound else "",
+            "formula": (compound.molecular_formula or "") if compound else "",
+            "mw": _number(compound.molecular_weight) if compound else "",
+            "status": result.describe() + (" (cached)" if result.from_cache else ""),
+        }
+        try:
+            for column, value in cells.items():
+                table.update_cell(key, column, value, update_width=True)
+        except (CellDoesNotExist, RowDoesNotExist):
+            return
+        if self._highlighted_key() == key:
+            self._show_detail()
+
+    # -- the detail area --------------------------------------------------------
+
+    def _highlighted_key(self) -> RowKey | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except CellDoesNotExist:
+            return None
+
+    @on(DataTable.RowHighlighted, "#lookup-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
+
+    @on(DataTable.RowSelected, "#lookup-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a found row fetches its synonyms (on demand: they can run to hundreds)."""
+        event.stop()
+        result = self._results.get(event.row_key)
+        if result is not None and result.outcome is Outcome.FOUND:
+            self.load_synonyms(event.row_key, result.query)
+
+    @work(exclusive=True, group="pubchem-synonyms", exit_on_error=False)
+    async def load_synonyms(self, key: RowKey, name: str) -> None:
+        self._synonyms[key] = "loading synonyms…"
+        self._show_detail()
+        answer = await self._client.synonyms(name)
+        self._synonyms[key] = answer if isinstance(answer, list) else answer.describe()
+        if self._highlighted_key() == key:
+            self._show_detail()
+
+    def detail_text(self) -> str:
+        """Every property of the highlighted row, as the detail area shows it."""
+        key = self._highlighted_key()
+        if key is None:
+            return "Type names above, e.g. acetic acid, toluene"
+        name = self._names.get(key, "")
+        result = self._results.get(key)
+        if result is None:
+            return f"{name}\n{LOOKING_UP}"
+        lines = [name, f"status     {result.describe()}" + (
+            " (from cache)" if result.from_cache else "")]  # fmt: skip
+        compound = result.compound
+        if compound is not None:
+            mw = _number(compound.molecular_weight)
+            lines += [
+                f"CID        {compound.cid}",
+                f"formula    {compound.molecular_formula or '—'}",
+                f"MW         {mw + ' g/mol' if mw else '—'}",
+                f"IUPAC      {compound.iupac_name or '—'}",
+                f"SMILES     {compound.smiles or '—'}",
+                f"InChIKey   {compound.inchikey or '—'}",
+                f"XLogP      {_number(compound.xlogp) or '—'}",
+            ]
+            if len(result.compounds) > 1:
+                others = ", ".join(str(c.cid) for c in result.compounds[1:])
+                lines.append(f"also CIDs  {others}")
+            synonyms = self._synonyms.get(key)
+            if isinstance(synonyms, list):
+                shown = ", ".join(synonyms[:12]) + (" …" if len(synonyms) > 12 else "")
+                lines.append(f"synonyms   {shown or '—'}")
+            elif isinstance(synonyms, str):
+                lines.append(f"synonyms   {synonyms}")
+            else:
+                lines.append("synonyms   press Enter on the row")
+        return "\n".join(lines)
+
+    def _show_detail(self) -> None:
+        self.query_one("#lookup-detail", Static).update(Content(self.detail_text()))

@@ -1,0 +1,178 @@
+"""LookupPane in a tiny app of its own, driven by Pilot against the PUG REST stand-in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Input
+
+from pubchem_standin import PubChemStandin
+from sensortop.pubchem import LookupCache, PubChemClient
+from sensortop.tui.widgets.lookup_pane import (
+    LOOKING_UP,
+    LookupPane,
+    PubChemSuggester,
+    split_names,
+)
+
+pytest_plugins = ["pubchem_fixtures"]
+
+
+class PaneApp(App[None]):
+    def __init__(self, pane: LookupPane) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+
+def make_pane(url: str, cache_dir: Path, **client_options: object) -> LookupPane:
+    client_options.setdefault("backoff", 0.01)
+    client = PubChemClient(url, cache=LookupCache(cache_dir), **client_options)  # type: ignore[arg-type]
+    return LookupPane(client=client, suggest=False)
+
+
+def status(pane: LookupPane, name: str) -> str:
+    table = pane.query_one(DataTable)
+    return str(table.get_cell(name.casefold(), "status"))
+
+
+async def wait_for(pilot: object, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+async def type_and_enter(pilot: object, pane: LookupPane, text: str) -> None:
+    pane.focus_input()
+    await pilot.press(*text, "enter")  # type: ignore[attr-defined]
+
+
+async def test_typing_a_list_fills_rows_as_each_answer_arrives(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    standin.hold_names = {"caffeine"}
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "caffeine, water, acetic acid")
+        await wait_for(pilot, lambda: status(pane, "water") == "found")
+        assert status(pane, "caffeine") == LOOKING_UP  # the slow one does not hold the others
+        table = pane.query_one(DataTable)
+        row = [str(c) for c in table.get_row("water")]
+        assert row == ["water", "962", "H2O", "18.015", "found"]
+        standin.release_held()
+        await wait_for(pilot, lambda: status(pane, "caffeine") == "found")
+        assert table.row_count == 3
+
+
+async def test_unknown_name_shows_not_found(standin: PubChemStandin, cache_dir: Path) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "srthrthsr")
+        await wait_for(pilot, lambda: status(pane, "srthrthsr") == "not found")
+
+
+async def test_highlighted_row_shows_every_property(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "water, aspirin")
+        await wait_for(pilot, lambda: status(pane, "aspirin") == "found")
+        pane.query_one(DataTable).focus()
+        await pilot.press("down")
+        await wait_for(pilot, lambda: "BSYNRYMUTXBXSQ-UHFFFAOYSA-N" in pane.detail_text())
+        detail = pane.detail_text()
+        for expected in ("2244", "C9H8O4", "180.16 g/mol", "2-acetyloxybenzoic acid",
+                         "CC(=O)OC1=CC=CC=C1C(=O)O", "1.2"):  # fmt: skip
+            assert expected in detail
+
+
+async def test_enter_on_a_row_shows_its_synonyms(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "aspirin")
+        await wait_for(pilot, lambda: status(pane, "aspirin") == "found")
+        pane.query_one(DataTable).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "ACETYLSALICYLIC ACID" in pane.detail_text())
+
+
+async def test_busy_pubchem_shows_retrying_then_the_answer(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    standin.busy_next = 1
+    standin.retry_after = "1"
+    pane = make_pane(standin.url, cache_dir)
+    seen: set[str] = set()
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "toluene")
+
+        def done() -> bool:
+            seen.add(status(pane, "toluene"))
+            return status(pane, "toluene") == "found"
+
+        await wait_for(pilot, done)
+    assert any(s.startswith("PubChem busy, retrying") for s in seen)
+
+
+async def test_timeout_shows_timed_out_in_its_row(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    standin.hold_names = {"benzene"}
+    pane = make_pane(standin.url, cache_dir, timeout=0.3)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "benzene, water")
+        await wait_for(pilot, lambda: status(pane, "benzene").startswith("timed out"))
+        assert status(pane, "water") == "found"
+
+
+async def test_refused_connection_shows_network_error(refused_url: str, cache_dir: Path) -> None:
+    pane = make_pane(refused_url, cache_dir, retries=0)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "water")
+        await wait_for(pilot, lambda: status(pane, "water").startswith("network error"))
+
+
+async def test_a_new_lookup_replaces_one_still_running(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    standin.hold_names = {"caffeine"}
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "caffeine")
+        await wait_for(pilot, lambda: standin.request_count == 1)
+        pane.query_one(Input).value = ""
+        await type_and_enter(pilot, pane, "methanol")
+        await wait_for(pilot, lambda: status(pane, "methanol") == "found")
+        assert pane.query_one(DataTable).row_count == 1
+
+
+async def test_focus_input_puts_the_cursor_in_the_input(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test() as pilot:
+        pane.query_one(DataTable).focus()
+        await pilot.pause()
+        pane.focus_input()
+        await pilot.pause()
+        assert pilot.app.focused is pane.query_one(Input)
+
+
+async def test_suggester_completes_the_last_name_typed(standin: PubChemStandin) -> None:
+    async with PubChemClient(standin.url) as client:
+        suggester = PubChemSuggester(client, debounce=0.0)
+        assert await suggester.get_suggestion("water, Asp") == "water, Aspirin"
+        assert await suggester.get_suggestion("wa") is None  # too short to ask
+
+
+def test_split_names_trims_and_drops_blanks_and_repeats() -> None:
+    assert split_names(" water,, Acetic acid , WATER,") == ["water", "Acetic acid"]
