@@ -156,3 +156,43 @@ def test_sigterm_leaves_a_complete_log(tmp_path: Path) -> None:
     assert total == written == len(lines) >= 2000
     assert {line["sensor"] for line in lines} == {f"s{i}" for i in range(20)}
     assert os.path.getsize(sorted(log_dir.glob("*.jsonl"))[0]) > 0
+
+
+FULL_DISK_SCRIPT = r"""
+import asyncio, resource, signal, sys
+from sensortop.readings import Reading, Status
+from sensortop.recorder import Recorder
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a too-large write fails with EFBIG instead
+LIMIT = 150_000
+
+async def main():
+    recorder = Recorder(sys.argv[1], batch_seconds=0.02, batch_lines=1000)
+    await recorder.start()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, hard))   # the disk is nearly full
+    for i in range(5000):
+        recorder.put(Reading(1_764_000_000.0 + i, "s", float(i), "bar", Status.OK))
+        if i % 500 == 0:
+            await asyncio.sleep(0.01)
+    while recorder.error is None:
+        await asyncio.sleep(0.01)
+    print("ERROR", recorder.error, "BACKLOG", recorder.backlog, flush=True)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))    # space is freed
+    await recorder.stop()
+    print("WRITTEN", recorder.written, "ERROR", recorder.error, flush=True)
+
+asyncio.run(main())
+"""
+
+
+def test_full_disk_mid_chunk_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-c", FULL_DISK_SCRIPT, str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "File too large" in result.stdout
+    backlog = int(result.stdout.split("BACKLOG")[1].split()[0])
+    assert backlog > 0
+    assert "WRITTEN 5000 ERROR None" in result.stdout
+    lines = read_log_lines(tmp_path)  # fails on any torn line
+    assert [line["value"] for line in lines] == [float(i) for i in range(5000)]

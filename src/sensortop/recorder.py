@@ -156,12 +156,37 @@ class Recorder:
         while self._pending:
             data, count = self._pending[0]
             await self._ensure_file(len(data))
-            await self._file.write(data)
-            await self._file.flush()
+            start = self._size
+            try:
+                # Unbuffered: each write goes to the OS at once, and a short write
+                # (a filling disk) is seen and continued rather than hidden in a buffer.
+                view = memoryview(data)
+                while view:
+                    done = await self._file.write(view)
+                    view = view[done:]
+            except OSError:
+                await self._undo_partial_chunk(start)
+                raise
             self._size += len(data)
             self._pending.pop(0)
             self._pending_count -= count
             self.written += count
+
+    async def _undo_partial_chunk(self, size: int) -> None:
+        """Cut a half-written chunk off, so the retry neither duplicates nor tears lines.
+
+        If even that fails, the run goes on in the next part file; the torn tail
+        stays behind as a torn last line, which every reader skips and reports.
+        """
+        path = self.path
+        await self._close_file()
+        try:
+            if path is not None:
+                await asyncio.to_thread(os.truncate, path, size)
+        except OSError as exc:
+            log.warning("cannot cut the torn chunk off %s (%s); continuing in a new part",
+                        path, exc)
+            self.part += 1
 
     async def _ensure_file(self, incoming: int) -> None:
         if self._file is not None and self._size > 0 and self._size + incoming > self.rotate_bytes:
@@ -176,7 +201,7 @@ class Recorder:
             try:
                 # "xb" when the part is new: never append to or clobber another run's file.
                 mode = "ab" if path in self.paths else "xb"
-                self._file = await aiofiles.open(path, mode)
+                self._file = await aiofiles.open(path, mode, buffering=0)
                 break
             except FileExistsError:
                 if self.part == 0 and not self.paths:
