@@ -1,0 +1,358 @@
+"""The dashboard: a grid of sensor panels over a sampling session.
+
+Sampling runs on its own event loop in a thread (``ThreadedLink``) so a slow
+frame never delays a reading; the UI reads history buffers directly on a
+steady frame clock and changes sensors only through the link. See the
+README's "threading model" for the measurements behind that choice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from sensortop.config import Config, SensorSpec
+from sensortop.session import SamplingSession
+from sensortop.sources import available_kinds
+from sensortop.tui.config_saver import save_config
+from sensortop.tui.sampling import SamplingLink, ThreadedLink
+from sensortop.tui.screens.add_sensor import AddSensorScreen
+from sensortop.tui.screens.confirm import ConfirmScreen
+from sensortop.tui.screens.detail import DetailScreen
+from sensortop.tui.screens.help import HelpScreen
+from sensortop.tui.themes import DEFAULT_THEME, ThemeChoice, load_themes
+from sensortop.tui.widgets.sensor_grid import SensorGrid
+from sensortop.tui.widgets.sensor_panel import SensorPanel
+from sensortop.tui.widgets.side_pane import SidePane
+from sensortop.tui.widgets.status_line import StatusLine
+
+FRAME_RATE = 4.0
+FRAME_SLICES = 4  # each frame is painted in this many slices, spread over its period
+
+# (key, action, footer label, palette help) - the one list for footer, palette and tests.
+ACTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("a", "add_sensor", "Add", "Add a sensor"),
+    ("d", "remove_sensor", "Remove", "Remove the focused sensor (asks first)"),
+    ("space", "toggle_pause", "Pause", "Pause or resume the focused sensor"),
+    ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
+    ("c", "lookup", "Lookup", "Focus the compound lookup pane"),
+    ("l", "review", "Logs", "Open the log review screen"),
+    ("t", "choose_theme", "Theme", "Choose a theme"),
+    ("s", "save", "Save", "Save the current sensors to the config file"),
+    ("question_mark", "help", "Help", "Every key, and where the logs go"),
+    ("q", "quit", "Quit", "Quit, flushing the log first"),
+)
+
+
+GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "detail", "lookup",
+                          "save", "focus_panels"})
+
+
+class SensortopApp(App[int]):
+    """sensortop's dashboard."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
+    BINDINGS = [  # noqa: RUF012
+        *(Binding(key, action, label, key_display="?" if key == "question_mark" else None)
+          for key, action, label, _ in ACTIONS),
+        Binding("escape", "focus_panels", "Panels", show=False),
+    ]
+
+    def __init__(self, link: SamplingLink, config: Config, *, pubchem_url: str,
+                 theme: str | None = None, start_sampling: bool = True,
+                 theme_choice: ThemeChoice | None = None,
+                 theme_dirs: list[Path] | None = None) -> None:
+        super().__init__()
+        self.link = link
+        self.config = config
+        self.pubchem_url = pubchem_url
+        self.requested_theme = theme
+        self.start_sampling = start_sampling
+        self.theme_choice = theme_choice or ThemeChoice()
+        self.theme_dirs = theme_dirs
+        self.clock: Callable[[], float] = time.time
+        """Wall clock for ages; tests freeze it so pictures do not change."""
+        self._grid = SensorGrid(id="grid")
+        self.frames = 0
+        self._slice = 0
+        self.kinds: list[str] | None = None
+        self._saved_theme: str | None = None
+        self._last_panel: SensorPanel | None = None
+        self._quitting = False
+        self.title = config.name
+
+    # -- layout ------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="main"):
+            yield self._grid
+            yield SidePane(self.pubchem_url, id="side")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def grid(self) -> SensorGrid:
+        """Held, not queried: the frame clock may tick once more while the app closes."""
+        return self._grid
+
+    async def on_mount(self) -> None:
+        self._apply_themes()
+        for state in list(self.link.engine.sensors.values()):
+            await self.grid.add_panel(state)
+        self.sub_title = f"{len(self.grid.panels)} sensors"
+        if self.start_sampling:
+            await self.link.start()
+        self.set_interval(1 / (FRAME_RATE * FRAME_SLICES), self.frame_slice)
+        self._load_kinds()
+        panels = self.grid.panels
+        if panels:
+            panels[0].focus()
+        self.frame()
+        self.call_after_refresh(self._freeze_heap)
+
+    @staticmethod
+    def _freeze_heap() -> None:
+        """Keep the start-up heap out of the collector: with hundreds of panels a full
+        collection took 50-70 ms, holding the GIL - a stall for UI and sampling alike."""
+        gc.collect()
+        gc.freeze()
+
+    def _apply_themes(self) -> None:
+        themes, problems = load_themes(self.theme_dirs)
+        for theme in themes:
+            self.register_theme(theme)
+        for problem in problems:
+            self.notify(f"theme file skipped: {problem}", severity="warning", timeout=8)
+        wanted = self.requested_theme or self.theme_choice.load() or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self.notify(f"no theme named {wanted!r}; choose one with t", severity="warning")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+        # Only a choice made later (t, the palette) is remembered; --theme is for this run.
+        self._saved_theme = wanted
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: object) -> None:
+        if self.theme != self._saved_theme:
+            self._saved_theme = self.theme
+            self._remember_theme(self.theme)
+
+    @work(thread=True, group="state", exit_on_error=False)
+    def _remember_theme(self, name: str) -> None:
+        try:
+            self.theme_choice.save(name)
+        except OSError as exc:
+            self.call_from_thread(self.notify, f"cannot remember the theme: {exc}",
+                                  severity="warning")
+
+    @work(thread=True, group="kinds", exit_on_error=False)
+    def _load_kinds(self) -> None:
+        """Import every source module off the UI loop (some import slowly)."""
+        self.kinds = available_kinds()
+
+    # -- the frame clock -------------------------------------------------------------
+    def frame_slice(self) -> None:
+        """One tick of the frame clock: a slice of the visible panels (all of them over
+        FRAME_SLICES ticks), then the status line; nothing while a screen covers the grid."""
+        if len(self.screen_stack) > 1:
+            return
+        part = self._slice
+        self._slice = (part + 1) % FRAME_SLICES
+        self.grid.frame(self.clock(), part, FRAME_SLICES)
+        if part == FRAME_SLICES - 1:
+            self.frames += 1
+            self._show_status()
+
+    def frame(self) -> None:
+        """A whole frame at once (tests and snapshots)."""
+        self.grid.frame(self.clock())
+        self._show_status()
+
+    def _show_status(self) -> None:
+        statuses = self.query("#status").results(StatusLine)
+        status = next(iter(statuses), None)
+        if status is None:  # closing
+            return
+        rate = status.measure_rate(time.monotonic(), self.link.engine.readings_total)
+        status.show(self.link.recorder, rate, len(self.grid.panels))
+
+    # -- focus --------------------------------------------------------------------
+    def on_descendant_focus(self, event: object) -> None:
+        if isinstance(self.focused, SensorPanel):
+            self._last_panel = self.focused
+
+    def focused_panel(self) -> SensorPanel | None:
+        if isinstance(self.focused, SensorPanel):
+            return self.focused
+        panel = self._last_panel
+        if panel is not None and panel.is_mounted:
+            return panel
+        panels = self.grid.panels
+        return panels[0] if panels else None
+
+    def action_focus_panels(self) -> None:
+        panel = self.focused_panel()
+        if panel is not None:
+            panel.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grid actions belong to the grid: hidden while another screen covers it."""
+        if action in GRID_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        if action in ("remove_sensor", "toggle_pause", "detail"):
+            return bool(self.is_mounted and self.grid.panels) or None
+        return True
+
+    # -- sensors ---------------------------------------------------------------------
+    async def action_add_sensor(self) -> None:
+        if self.kinds is None:
+            self.kinds = await asyncio.to_thread(available_kinds)
+        taken = set(self.link.engine.sensors)
+        self.push_screen(AddSensorScreen(self.kinds, taken), self._form_done)
+
+    def _form_done(self, spec: SensorSpec | None) -> None:
+        if spec is not None:
+            self.add_sensor(spec)
+
+    @work(group="sensors", exit_on_error=False)
+    async def add_sensor(self, spec: SensorSpec) -> None:
+        engine = self.link.engine
+        try:
+            state = await self.link.call_sync(lambda: engine.add(spec))
+        except Exception as exc:  # a bad source must not end the app
+            self.notify(f"{spec.id} not added: {exc}", severity="error")
+            return
+        panel = await self.grid.add_panel(state)
+        self.sub_title = f"{len(self.grid.panels)} sensors"
+        panel.focus()
+        self.notify(f"added {spec.id} ({spec.kind}, every {spec.interval:g} s)")
+
+    def action_remove_sensor(self) -> None:
+        panel = self.focused_panel()
+        if panel is None:
+            return
+        spec = panel.state.spec
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.remove_sensor(panel)
+
+        self.push_screen(ConfirmScreen(f"Remove {spec.name} ({spec.id})?\n"
+                                       "Its lines already in the log stay there."), answered)
+
+    @work(group="sensors", exit_on_error=False)
+    async def remove_sensor(self, panel: SensorPanel) -> None:
+        sensor_id = panel.sensor_id
+        panels = self.grid.panels
+        index = panels.index(panel)
+        await self.link.call(lambda: self.link.engine.remove(sensor_id))
+        await panel.remove()
+        self.sub_title = f"{len(self.grid.panels)} sensors"
+        remaining = self.grid.panels
+        if remaining:
+            remaining[min(index, len(remaining) - 1)].focus()
+        self.notify(f"removed {sensor_id}")
+
+    @work(group="sensors", exit_on_error=False)
+    async def action_toggle_pause(self) -> None:
+        panel = self.focused_panel()
+        if panel is None:
+            return
+        sensor_id = panel.sensor_id
+        engine = self.link.engine
+        paused = await self.link.call_sync(lambda: engine.toggle_pause(sensor_id))
+        panel.frame(self.clock())
+        self.notify(f"{sensor_id} {'paused' if paused else 'resumed'}", timeout=2)
+
+    def action_detail(self) -> None:
+        panel = self.focused_panel()
+        if panel is not None:
+            self.push_screen(DetailScreen(panel.state))
+
+    # -- the rest of the keys --------------------------------------------------------
+    def action_lookup(self) -> None:
+        if not self.query_one("#side", SidePane).focus_lookup():
+            self.notify("the compound lookup is not available in this build",
+                        severity="warning")
+
+    def action_review(self) -> None:
+        try:
+            from sensortop.tui.screens.review import ReviewScreen
+        except ImportError:
+            self.notify("the log review screen is not available in this build; "
+                        "use `sensortop review`", severity="warning")
+            return
+        self.push_screen(ReviewScreen(self.link.session.log_dir, self.link.recorder.path))
+
+    def action_choose_theme(self) -> None:
+        self.search_themes()
+
+    def action_help(self) -> None:
+        recorder = self.link.recorder
+        path = str(recorder.path) if recorder.path else "(not recording yet)"
+        config = str(self.config.path) if self.config.path else "(built-in default)"
+        self.push_screen(HelpScreen(path, str(self.link.session.log_dir), config))
+
+    @work(group="save", exclusive=True, exit_on_error=False)
+    async def action_save(self) -> None:
+        specs = [panel.state.spec for panel in self.grid.panels]
+        try:
+            path, note = await asyncio.to_thread(save_config, self.config, specs)
+        except OSError as exc:
+            self.notify(f"not saved: {exc}", severity="error", timeout=10)
+            return
+        self.config.path = path
+        self.notify(f"saved {len(specs)} sensors to {path}{note}", timeout=8)
+
+    @work(group="quit", exclusive=True, exit_on_error=False)
+    async def action_quit(self) -> None:
+        """Stop sampling and flush the log off the UI loop, then exit."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self.notify("stopping sampling and flushing the log…", timeout=30)
+        try:
+            await self.link.stop()
+        finally:
+            self.exit(0)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key, action, _label, help_text in ACTIONS:
+            if action in ("quit", "choose_theme"):
+                continue  # Textual offers these already; ours are bound to the same actions
+            shown = "?" if key == "question_mark" else key
+            yield SystemCommand(f"{help_text} [{shown}]", help_text,
+                                getattr(self, f"action_{action}"))
+
+
+def run_dashboard(config: Config, *, log_dir: Path, pubchem_url: str,
+                  theme: str | None = None) -> int:
+    """Entry point for ``sensortop`` with no subcommand; returns the exit code."""
+    try:
+        session = SamplingSession(config, log_dir)
+    except Exception as exc:  # e.g. a source that cannot be built
+        print(f"sensortop: cannot start sampling: {exc}", file=sys.stderr)
+        return 1
+    link = ThreadedLink(session)
+    app = SensortopApp(link, config, pubchem_url=pubchem_url, theme=theme)
+    try:
+        code = app.run()
+    finally:
+        link.stop_blocking()  # an exit by any path still flushes the log
+    return code or 0
+
+
+__all__ = ["SensortopApp", "run_dashboard"]

@@ -1,0 +1,107 @@
+"""Where the engine runs, as seen from the dashboard: its own thread, or the UI's loop.
+
+The dashboard talks to sampling only through this small interface, so the
+choice is one constructor argument. ``ThreadedLink`` is the default (see the
+README's "threading model": measured by ``bench/bench_dashboard.py``);
+``InlineLink`` runs engine and recorder on the UI's own event loop and is kept
+for that comparison and for tests that want everything in one loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sensortop.engine import Engine
+from sensortop.recorder import Recorder
+from sensortop.session import SamplingSession, ThreadedSession
+
+T = TypeVar("T")
+
+
+class SamplingLink:
+    """Start, stop and change a sampling session from the UI's event loop."""
+
+    session: SamplingSession
+    threaded: bool = False
+
+    def __init__(self, session: SamplingSession) -> None:
+        self.session = session
+        self.started = False
+        self.stopped = False
+
+    @property
+    def engine(self) -> Engine:
+        return self.session.engine
+
+    @property
+    def recorder(self) -> Recorder:
+        return self.session.recorder
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        """Stop sampling and flush the log (idempotent)."""
+        raise NotImplementedError
+
+    async def call(self, make: Callable[[], Awaitable[T]]) -> T:
+        """Await ``make()`` where the engine lives (engine methods are not thread-safe)."""
+        raise NotImplementedError
+
+    async def call_sync(self, fn: Callable[[], T]) -> T:
+        """Run a plain engine call where the engine lives."""
+        raise NotImplementedError
+
+
+class ThreadedLink(SamplingLink):
+    """Engine and recorder on their own event loop in a daemon thread."""
+
+    threaded = True
+
+    def __init__(self, session: SamplingSession) -> None:
+        super().__init__(session)
+        self.runner = ThreadedSession(session)
+
+    async def start(self) -> None:
+        self.started = True
+        await asyncio.to_thread(self.runner.start)
+
+    async def stop(self) -> None:
+        if self.stopped or not self.started:
+            return
+        self.stopped = True
+        await asyncio.to_thread(self.runner.stop)
+
+    def stop_blocking(self) -> None:
+        """For after the UI's loop has gone: make sure the log is flushed."""
+        if self.started and not self.stopped:
+            self.stopped = True
+            self.runner.stop()
+
+    async def call(self, make: Callable[[], Awaitable[T]]) -> T:
+        return await self.runner.call(make)
+
+    async def call_sync(self, fn: Callable[[], T]) -> T:
+        return await self.runner.call_sync(fn)
+
+
+class InlineLink(SamplingLink):
+    """Engine and recorder on the UI's own event loop."""
+
+    async def start(self) -> None:
+        self.started = True
+        await self.session.start()
+
+    async def stop(self) -> None:
+        if self.stopped or not self.started:
+            return
+        self.stopped = True
+        await self.session.stop()
+
+    async def call(self, make: Callable[[], Awaitable[T]]) -> T:
+        return await make()
+
+    async def call_sync(self, fn: Callable[[], T]) -> T:
+        return fn()

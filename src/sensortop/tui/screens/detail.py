@@ -1,0 +1,109 @@
+"""``enter``: one sensor in depth - a large chart, statistics, alarm limits.
+
+The chart is redrawn once a second while this screen is shown, and only when
+the history changed or the size did; the grid underneath skips its frames.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from sensortop.history import Stats
+from sensortop.tui.chart import build_chart
+from sensortop.tui.formatting import format_age, format_value
+from sensortop.tui.widgets.sensor_panel import STATUS_STYLE
+
+if TYPE_CHECKING:
+    from sensortop.engine import SensorState
+
+CHART_PERIOD = 1.0
+
+
+def _stats_lines(title: str, stats: Stats) -> list[str | tuple[str, str]]:
+    return [(f"{title}\n", "bold $accent"),
+            f"  count {stats.count:,}\n",
+            f"  min   {format_value(stats.minimum)}\n",
+            f"  max   {format_value(stats.maximum)}\n",
+            f"  mean  {format_value(stats.mean)}\n",
+            f"  std   {format_value(stats.std)}\n\n"]
+
+
+class DetailScreen(Screen[None]):
+    """Chart and numbers for one sensor; escape goes back to the grid."""
+
+    BINDINGS = [Binding("escape", "close", "Back")]  # noqa: RUF012
+
+    def __init__(self, state: SensorState) -> None:
+        super().__init__()
+        self.state = state
+        self._drawn: tuple[int, int, int] | None = None
+
+    def compose(self) -> ComposeResult:
+        spec = self.state.spec
+        yield Static(Content.assemble((spec.name, "bold"), f"  ({spec.id}, {spec.kind})"),
+                     id="detail-title")
+        with Horizontal(id="detail-body"):
+            yield Static("", id="detail-chart")
+            with Vertical(id="detail-side"):
+                yield Static("", id="detail-stats")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.redraw()
+        self.set_interval(CHART_PERIOD, self.redraw)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.redraw)
+
+    def redraw(self) -> None:
+        chart = self.query_one("#detail-chart", Static)
+        size = chart.content_region.size
+        key = (self.state.history.version, size.width, size.height)
+        if key != self._drawn and size.width > 0:
+            self._drawn = key
+            timestamps, values = self.state.history.snapshot()
+            chart.update(build_chart(self.state.spec, timestamps, values,
+                                     size.width, size.height))
+        self.query_one("#detail-stats", Static).update(self.stats_text())
+
+    def stats_text(self) -> Content:
+        state, spec = self.state, self.state.spec
+        now = self.app.clock()  # type: ignore[attr-defined]
+        status = state.status_word(now)
+        reading = state.last_reading
+        value = format_value(reading.value if reading else None)
+        last_good = state.history.last_good_ts
+        limits = spec.limits
+        parts: list[str | tuple[str, str]] = [
+            (f"{value} {spec.units}\n", "bold"),
+            (f"{status.upper()}", STATUS_STYLE[status]),
+            ("   alarm ", "$text-muted"),
+            state.alarms.state.value.upper()
+            + ("" if state.alarms.acknowledged else " (new)") + "\n",
+            f"last good {format_age(None if last_good is None else now - last_good)} ago\n",
+        ]
+        if reading is not None and reading.error:
+            parts.append((f"{reading.error}\n", "$error"))
+        parts += ["\n", *_stats_lines("In view", state.history.window_stats()),
+                  *_stats_lines("Since start", state.history.running_stats()),
+                  ("Alarm limits\n", "bold $accent")]
+        for key in ("hihi", "hi", "lo", "lolo"):
+            limit = getattr(limits, key)
+            parts.append(f"  {key:<5} {format_value(limit) if limit is not None else '-'}\n")
+        parts += [f"  deadband {format_value(limits.deadband)}\n",
+                  f"  setpoint {format_value(spec.setpoint)}\n\n",
+                  ("Sampling\n", "bold $accent"),
+                  f"  every {spec.interval:g} s, timeout {spec.timeout:g} s\n",
+                  f"  readings {state.readings:,}, failures {state.failures:,}\n",
+                  f"  skipped slots {state.skipped_slots:,}\n"]
+        return Content.assemble(*parts)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

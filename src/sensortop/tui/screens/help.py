@@ -1,0 +1,60 @@
+"""``?``: every key, and where the log is being written."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("a", "add a sensor (id, then Enter, is enough)"),
+    ("d", "remove the focused sensor (y confirms)"),
+    ("space", "pause / resume the focused sensor"),
+    ("enter", "detail of the focused sensor: chart, statistics, alarm limits"),
+    ("c", "compound lookup pane (Esc or Tab back to the panels)"),
+    ("l", "log review screen"),
+    ("t", "choose a theme (remembered)"),
+    ("s", "save the current sensors to the config file"),
+    ("?", "this help"),
+    ("q", "quit, flushing the log first"),
+    ("arrows / tab", "move between panels; a mouse click focuses a panel"),
+    ("ctrl+p", "command palette: every action above"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and log location."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape,question_mark,q", "close", "Close"),
+    ]
+
+    def __init__(self, log_path: str, log_dir: str, config_path: str) -> None:
+        super().__init__()
+        self.log_path = log_path
+        self.log_dir = log_dir
+        self.config_path = config_path
+
+    def compose(self) -> ComposeResult:
+        parts: list[str | tuple[str, str]] = [("Keys\n\n", "bold $accent")]
+        for key, what in KEYS:
+            parts += [(f"{key:>14}", "bold $primary"), f"  {what}\n"]
+        parts += [
+            ("\nLogs\n\n", "bold $accent"),
+            "This run writes to ", (self.log_path, "bold"), "\n",
+            "in the folder ", (self.log_dir, "bold"),
+            " (one JSON Lines file per run, rotated by size).\n",
+            "Review them with ", ("sensortop review " + self.log_dir, "bold"),
+            " or press l.\n",
+            ("\nConfig\n\n", "bold $accent"),
+            "s saves sensors to ", (self.config_path, "bold"), "\n",
+            ("\nEsc closes this help.", "$text-muted"),
+        ]
+        with VerticalScroll(id="help-box"):
+            yield Static(Content.assemble(*parts))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

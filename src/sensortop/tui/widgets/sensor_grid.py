@@ -1,0 +1,81 @@
+"""The responsive grid of sensor panels, and the frame clock's visibility test.
+
+Columns follow the width (one per ``PANEL_WIDTH`` cells). The grid knows its
+row height, so which panels are on screen is arithmetic on the scroll offset,
+not a compositor query: off-screen panels cost nothing per frame.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.containers import ScrollableContainer
+
+from sensortop.tui.widgets.sensor_panel import PANEL_HEIGHT, SensorPanel
+
+if TYPE_CHECKING:
+    from sensortop.engine import SensorState
+
+PANEL_WIDTH = 36
+
+
+class SensorGrid(ScrollableContainer, can_focus=False):
+    """Panels in a grid that reflows with the terminal width."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.columns = 1
+
+    @property
+    def panels(self) -> list[SensorPanel]:
+        return [child for child in self.children if isinstance(child, SensorPanel)]
+
+    def panel(self, sensor_id: str) -> SensorPanel | None:
+        for panel in self.panels:
+            if panel.sensor_id == sensor_id:
+                return panel
+        return None
+
+    async def add_panel(self, state: SensorState) -> SensorPanel:
+        panel = SensorPanel(state)
+        await self.mount(panel)
+        return panel
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._reflow(event.size.width)
+
+    def _reflow(self, width: int) -> None:
+        columns = max(1, width // PANEL_WIDTH)
+        if columns != self.columns:
+            self.columns = columns
+            self.styles.grid_size_columns = columns
+
+    def visible_panels(self) -> list[SensorPanel]:
+        """Panels whose row overlaps the viewport."""
+        panels = self.panels
+        if not panels or self.size.height == 0:
+            return []
+        top = int(self.scroll_offset.y)
+        first_row = top // PANEL_HEIGHT
+        last_row = (top + self.size.height) // PANEL_HEIGHT
+        start = first_row * self.columns
+        stop = (last_row + 1) * self.columns
+        return panels[start:stop]
+
+    def frame(self, now: float, part: int = 0, parts: int = 1) -> int:
+        """Let on-screen panels repaint if they changed; returns how many did.
+
+        With ``parts`` > 1 only every parts-th visible panel (from ``part``) is
+        looked at, so a frame's painting is spread over several short ticks
+        instead of one long one that would hold up the event loop.
+        """
+        return sum(panel.frame(now) for panel in self.visible_panels()[part::parts])
+
+    def move_focus(self, panel: SensorPanel, dx: int, dy: int) -> None:
+        """Arrow keys: move to the neighbouring panel in the grid."""
+        panels = self.panels
+        index = panels.index(panel)
+        target = index + dx + dy * self.columns
+        if 0 <= target < len(panels):
+            panels[target].focus()
