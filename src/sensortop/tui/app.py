@@ -25,7 +25,7 @@ from textual.widgets import Footer, Header
 from sensortop.config import Config, SensorSpec
 from sensortop.session import SamplingSession
 from sensortop.sources import available_kinds
-from sensortop.tui.config_saver import save_config
+from sensortop.tui.config_saver import save_config, save_target_text
 from sensortop.tui.sampling import SamplingLink, ThreadedLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
@@ -258,7 +258,7 @@ class SensortopApp(App[int]):
         panels = self.grid.panels
         index = panels.index(panel)
         await self.link.call(lambda: self.link.engine.remove(sensor_id))
-        await panel.remove()
+        await self.grid.remove_panel(panel)
         self.sub_title = f"{len(self.grid.panels)} sensors"
         remaining = self.grid.panels
         if remaining:
@@ -302,8 +302,8 @@ class SensortopApp(App[int]):
     def action_help(self) -> None:
         recorder = self.link.recorder
         path = str(recorder.path) if recorder.path else "(not recording yet)"
-        config = str(self.config.path) if self.config.path else "(built-in default)"
-        self.push_screen(HelpScreen(path, str(self.link.session.log_dir), config))
+        target = save_target_text(self.config.path)
+        self.push_screen(HelpScreen(path, str(self.link.session.log_dir), target))
 
     @work(group="save", exclusive=True, exit_on_error=False)
     async def action_save(self) -> None:
@@ -349,10 +349,11 @@ def run_dashboard(config: Config, *, log_dir: Path, pubchem_url: str,
     link = ThreadedLink(session)
     app = SensortopApp(link, config, pubchem_url=pubchem_url, theme=theme)
     try:
-        code = app.run()
+        app.run()
     finally:
         link.stop_blocking()  # an exit by any path still flushes the log
-    return code or 0
+    # Textual sets return_code to 1 when the app ended on an unhandled error.
+    return app.return_code or 0
 
 
 __all__ = ["SensortopApp", "run_dashboard"]

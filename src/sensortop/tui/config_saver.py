@@ -15,6 +15,15 @@ from sensortop.config import Config, SensorSpec, default_config_path, save_senso
 NEW_CONFIG_NAME = "sensortop"
 
 
+def save_target_text(path: Path | None) -> str:
+    """Where ``s`` will write, in words for the help screen."""
+    if _is_builtin(path):
+        return (f"a new {new_config_path(Path.cwd()).name} in {Path.cwd()} "
+                "(the built-in config is read-only)")
+    assert path is not None
+    return str(path)
+
+
 def _is_builtin(path: Path | None) -> bool:
     return path is None or path.resolve() == default_config_path().resolve()
 

@@ -1,8 +1,10 @@
 """The responsive grid of sensor panels, and the frame clock's visibility test.
 
-Columns follow the width (one per ``PANEL_WIDTH`` cells). The grid knows its
-row height, so which panels are on screen is arithmetic on the scroll offset,
-not a compositor query: off-screen panels cost nothing per frame.
+Columns follow the width (one per ``PANEL_WIDTH`` cells), and rows grow to
+fill the height when there are few sensors (taller sparklines), down to
+``PANEL_HEIGHT`` when there are many. The grid knows its row height, so which
+panels are on screen is arithmetic on the scroll offset, not a compositor
+query: off-screen panels cost nothing per frame.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from textual import events
 from textual.containers import ScrollableContainer
 
 from sensortop.tui.widgets.sensor_panel import PANEL_HEIGHT, SensorPanel
+
+MAX_PANEL_HEIGHT = 16
 
 if TYPE_CHECKING:
     from sensortop.engine import SensorState
@@ -26,6 +30,7 @@ class SensorGrid(ScrollableContainer, can_focus=False):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.columns = 1
+        self.row_height = PANEL_HEIGHT
 
     @property
     def panels(self) -> list[SensorPanel]:
@@ -40,16 +45,28 @@ class SensorGrid(ScrollableContainer, can_focus=False):
     async def add_panel(self, state: SensorState) -> SensorPanel:
         panel = SensorPanel(state)
         await self.mount(panel)
+        self._reflow(self.size.width, self.size.height)
         return panel
 
-    def on_resize(self, event: events.Resize) -> None:
-        self._reflow(event.size.width)
+    async def remove_panel(self, panel: SensorPanel) -> None:
+        await panel.remove()
+        self._reflow(self.size.width, self.size.height)
 
-    def _reflow(self, width: int) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        self._reflow(event.size.width, event.size.height)
+
+    def _reflow(self, width: int, height: int) -> None:
         columns = max(1, width // PANEL_WIDTH)
         if columns != self.columns:
             self.columns = columns
             self.styles.grid_size_columns = columns
+        rows = max(1, -(-len(self.panels) // columns))
+        row_height = PANEL_HEIGHT
+        if height > 0:
+            row_height = min(MAX_PANEL_HEIGHT, max(PANEL_HEIGHT, height // rows))
+        if row_height != self.row_height:
+            self.row_height = row_height
+            self.styles.grid_rows = str(row_height)
 
     def visible_panels(self) -> list[SensorPanel]:
         """Panels whose row overlaps the viewport."""
@@ -57,8 +74,8 @@ class SensorGrid(ScrollableContainer, can_focus=False):
         if not panels or self.size.height == 0:
             return []
         top = int(self.scroll_offset.y)
-        first_row = top // PANEL_HEIGHT
-        last_row = (top + self.size.height) // PANEL_HEIGHT
+        first_row = top // self.row_height
+        last_row = (top + self.size.height) // self.row_height
         start = first_row * self.columns
         stop = (last_row + 1) * self.columns
         return panels[start:stop]

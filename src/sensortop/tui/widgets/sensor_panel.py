@@ -34,7 +34,7 @@ STATUS_MARK = {"ok": "●", "alarm": "▲", "timeout": "◌", "error": "✖", "s
                "paused": "‖", "waiting": "…"}
 ALARM_STYLE = {AlarmState.HI: "bold $warning", AlarmState.LO: "bold $warning",
                AlarmState.HIHI: "bold reverse $error", AlarmState.LOLO: "bold reverse $error"}
-SPARK_ROWS = 2
+SPARK_ROWS = 2  # at the least; a taller panel gives the sparkline every extra row
 PANEL_HEIGHT = 3 + SPARK_ROWS + 2  # border + value + spark rows + stats + status
 
 
@@ -102,7 +102,8 @@ class SensorPanel(Widget, can_focus=True):
                 word += "!"
             alarm_part = (word, ALARM_STYLE[alarm])
         gap = max(1, width - len(value_text) - len(alarm_part[0]))
-        rows = sparkline_rows(state.history.tail(width), width, SPARK_ROWS)
+        spark_rows = max(SPARK_ROWS, self.content_region.height - 3)
+        rows = sparkline_rows(state.history.tail(width), width, spark_rows)
         stats = state.history.running_stats()
         stats_text = (f"min {format_value(stats.minimum)}  max {format_value(stats.maximum)}  "
                       f"mean {format_value(stats.mean)}")
