@@ -20,7 +20,7 @@ from pathlib import Path
 
 import aiofiles
 
-from sensortop.logformat import format_line
+from sensortop.logformat import encode_lines, format_line
 from sensortop.readings import Reading, Status
 from sensortop.recorder import Recorder
 
@@ -48,7 +48,7 @@ def run_sync(readings: list[Reading], folder: Path) -> float:
     t0 = time.perf_counter()
     with open(folder / "sync.jsonl", "wb") as fh:
         for start in range(0, len(readings), 1000):
-            fh.write("".join([format_line(r) for r in readings[start:start + 1000]]).encode())
+            fh.write(encode_lines(readings[start:start + 1000]))
             fh.flush()
     return time.perf_counter() - t0
 
