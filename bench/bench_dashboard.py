@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -185,6 +186,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sensors", type=int, nargs="+", default=[50, 200, 500])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per cell; medians shown")
     parser.add_argument("--modes", nargs="+", default=["thread", "inline"],
                         choices=["thread", "inline"])
     args = parser.parse_args()
@@ -195,11 +197,22 @@ def main() -> int:
     print(f"{'n':>5} {'mode':>7} {'lag p50':>8} {'lag p99':>8} {'cpu%':>6} {'late p50':>8}"
           f" {'late p99':>8} {'ratio':>7} {'fps':>6} {'MB/s':>6} {'logged':>7}")
     for n in args.sensors:
-        base = asyncio.run(run_baseline(n, args.seconds))
+        base = median_result([asyncio.run(run_baseline(n, args.seconds))
+                              for _ in range(args.repeat)])
         show(base, base)
         for mode in args.modes:
-            show(asyncio.run(run_dashboard(n, mode == "thread", args.seconds)), base)
+            show(median_result([asyncio.run(run_dashboard(n, mode == "thread", args.seconds))
+                                for _ in range(args.repeat)]), base)
     return 0
+
+
+def median_result(results: list[Result]) -> Result:
+    """Each figure's median over the runs; "logged" only if every run logged everything."""
+    out = results[0]
+    for name in ("cpu", "lag_p50", "lag_p99", "late_p50", "late_p99", "frames", "mb_out"):
+        setattr(out, name, statistics.median(getattr(r, name) for r in results))
+    out.logged = all(r.logged for r in results)
+    return out
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import Any
 
 from sensortop.config import SensorSpec
 from sensortop.readings import Reading, Status
+from support import wait_until
 
 HOST = "127.0.0.1"
 FAILED = (Status.ERROR, Status.TIMEOUT)
@@ -39,16 +40,6 @@ def port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((HOST, port)) == 0
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0,
-                     what: str = "condition") -> None:
-    """Poll ``predicate`` until true; AssertionError naming ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 # -- HTTP ---------------------------------------------------------------------------------
