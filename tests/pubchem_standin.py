@@ -339,7 +339,9 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         raw = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False)
         data = (raw + ("" if raw.endswith("\n") else "\n")).encode("utf-8")
-        self.send_response(status)
+        # PubChem puts the Fault code in the status line: "HTTP/1.1 404 PUGREST.NotFound".
+        fault = body.get("Fault") if isinstance(body, dict) else None
+        self.send_response(status, fault["Code"] if fault else None)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Access-Control-Allow-Origin", "*")

@@ -77,6 +77,18 @@ async def test_synonyms_are_cached(standin: PubChemStandin, cache_dir: Path) -> 
     assert again == first and standin.request_count == 0
 
 
+async def test_answers_of_one_service_never_answer_for_another(
+    standin: PubChemStandin, refused_url: str, cache_dir: Path
+) -> None:
+    standin.add_name("stand-in only", 702)
+    async with PubChemClient(standin.url, cache=LookupCache(cache_dir)) as client:
+        assert (await client.lookup("stand-in only")).outcome is Outcome.FOUND
+    # Same cache folder, another service (here a dead one): the stand-in's answer is not its own.
+    async with PubChemClient(refused_url, cache=LookupCache(cache_dir), retries=0) as client:
+        other = await client.lookup("stand-in only")
+    assert other.outcome is Outcome.NETWORK_ERROR and not other.from_cache
+
+
 def test_found_answer_expires(tmp_path: Path) -> None:
     clock = Clock()
     cache = LookupCache(tmp_path, found_ttl=100, clock=clock)

@@ -108,3 +108,22 @@ def test_client_imports_no_textual() -> None:
     code = ("import sys, sensortop.pubchem, sensortop.lookup_cli; "
             "sys.exit('textual' in sys.modules)")  # fmt: skip
     assert subprocess.run([sys.executable, "-c", code], timeout=60, check=False).returncode == 0
+
+
+def test_retries_are_reported_while_they_happen(refused_url: str, cache_dir: Path) -> None:
+    code, _, err = lookup(["water"], refused_url, retries=2)
+    assert code == 1
+    assert "water: network error, retrying in 0 s (1/2)" in err
+    assert "water: network error, retrying in 0 s (2/2)" in err
+
+
+def test_a_500_character_name_is_answered_and_cut_short_in_the_table(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    name = "x" * 500
+    code, out, _ = lookup([name, "water"], standin.url)
+    assert code == 0
+    assert all(len(row) < 250 for row in out.splitlines())
+    assert "not found" in out and "H2O" in out
+    code, out, _ = lookup([name], standin.url, as_json=True)
+    assert json.loads(out)[0]["name"] == name  # --json keeps the whole name

@@ -121,3 +121,28 @@ def test_file_that_fails_to_read_is_a_runtime_failure() -> None:
 def test_empty_folder_prints_no_readings(tmp_path: Path) -> None:
     code, out, err = review(str(tmp_path))
     assert code == 0 and out == "no readings\n" and "no log files found" in err
+
+
+def test_values_near_the_float_limit_give_finite_statistics_and_strict_json(
+        tmp_path: Path) -> None:
+    values = [1e308, 1e308, -1e308, 1.5e308]
+    (tmp_path / "sensortop-20261118-110640.jsonl").write_text(
+        "".join(line(T0 + i, "big", v) for i, v in enumerate(values)), encoding="utf-8")
+    code, out, err = review(str(tmp_path), as_json=True)
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not JSON: {constant}")
+
+    (s,) = json.loads(out, parse_constant=refuse)["sensors"]
+    assert code == 0 and err == ""  # no numpy overflow warnings either
+    scaled = [v / 1e308 for v in values]
+    mean = sum(scaled) / 4
+    std = (sum((v - mean) ** 2 for v in scaled) / 3) ** 0.5
+    assert s["mean"] == pytest.approx(mean * 1e308) and s["std"] == pytest.approx(std * 1e308)
+
+
+def test_a_time_window_with_no_readings_says_why(log_dir: Path) -> None:
+    code, out, err = review(str(log_dir), since="2030-01-01")
+    assert code == 0 and out == "no readings\n"
+    assert "none of the 31 line(s) read falls between 2030-01-01T00:00:00.000Z and the end" in err
+    assert "(--since is in the future)" in err

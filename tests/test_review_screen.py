@@ -103,3 +103,24 @@ async def test_escape_closes_the_screen(tmp_path: Path) -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ReviewScreen))
         await asyncio.sleep(0)
+
+
+async def test_summaries_are_computed_off_the_ui_thread(tmp_path: Path, monkeypatch) -> None:
+    import threading
+
+    import sensortop.tui.screens.review as review_module
+
+    threads: list[threading.Thread] = []
+    real = review_module.summarise
+
+    def recording(data: object) -> object:
+        threads.append(threading.current_thread())
+        return real(data)
+
+    monkeypatch.setattr(review_module, "summarise", recording)
+    current = write_run(tmp_path / "sensortop-20261118-110640.jsonl", ["press_a"], 50, 5.0)
+    app = ReviewApp(tmp_path, current)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+    assert threads and threading.main_thread() not in threads

@@ -171,6 +171,27 @@ async def test_publisher_buffers_while_the_broker_is_away_and_loses_nothing(
     listener.cancel()
 
 
+async def test_publisher_over_its_buffer_limit_drops_only_the_oldest(
+        broker: MqttBroker) -> None:
+    got: list[tuple[str, dict]] = []
+    ready = asyncio.Event()
+    listener = asyncio.create_task(subscribe_all(broker, "full/#", got, ready))
+    await asyncio.wait_for(ready.wait(), 10)
+    publisher = MqttPublisher.from_url(f"{broker.url}/full", buffer_limit=4)
+    await publisher.start()
+    await asyncio.wait_for(publisher.connected.wait(), 10)
+    for n in range(300):  # faster than acknowledgements come back: the buffer overflows
+        publisher.put(reading(n))
+        await asyncio.sleep(0)
+    assert await publisher.stop(timeout=20) == 0
+    assert publisher.dropped > 0
+    # Drops take the oldest, so the newest four are never dropped: they must arrive, even when
+    # they were put while an older batch was still waiting for its acknowledgements.
+    await wait_until(lambda: {int(p["value"]) for _, p in got} >= {296, 297, 298, 299},
+                     10, "the newest readings")
+    listener.cancel()
+
+
 async def test_publisher_stop_reports_what_it_could_not_deliver(tmp_path: Path) -> None:
     dead = MqttBroker(tmp_path)  # never started: nothing listens on its port
     publisher = MqttPublisher.from_url(f"{dead.url}/x")

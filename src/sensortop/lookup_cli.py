@@ -13,10 +13,18 @@ import sys
 from typing import Any, TextIO
 
 from sensortop.pubchem.cache import LookupCache
-from sensortop.pubchem.client import PUBCHEM_URL_ENV, PubChemClient, resolve_base_url
+from sensortop.pubchem.client import (
+    PUBCHEM_URL_ENV,
+    Progress,
+    PubChemClient,
+    resolve_base_url,
+)
 from sensortop.pubchem.models import LookupResult
 
 TABLE_COLUMNS = ("name", "status", "CID", "formula", "MW", "XLogP", "InChIKey", "IUPAC name")
+#: A longer cell (a 500-character name, a long IUPAC name) is cut so the table stays readable;
+#: ``--json`` carries the full text.
+MAX_CELL = 60
 
 
 def _number(value: float | None) -> str:
@@ -51,8 +59,12 @@ def result_json(result: LookupResult) -> dict[str, Any]:
     return out
 
 
+def _cell(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
 def format_table(results: list[LookupResult]) -> str:
-    rows = [TABLE_COLUMNS, *(result_row(r) for r in results)]
+    rows = [TABLE_COLUMNS, *(tuple(map(_cell, result_row(r))) for r in results)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_COLUMNS))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]  # fmt: skip
@@ -60,13 +72,15 @@ def format_table(results: list[LookupResult]) -> str:
     return "\n".join(lines)
 
 
-async def lookup_all(names: list[str], client: PubChemClient) -> list[LookupResult]:
+async def lookup_all(
+    names: list[str], client: PubChemClient, progress: Progress | None = None
+) -> list[LookupResult]:
     """Every name's result, in the order the names were given."""
     by_position: dict[int, LookupResult] = {}
     positions: dict[str, list[int]] = {}
     for i, name in enumerate(names):
         positions.setdefault(name, []).append(i)
-    async for result in client.lookup_many(names):
+    async for result in client.lookup_many(names, progress):
         for i in positions[result.query]:
             by_position.setdefault(i, result)
     return [by_position[i] for i in range(len(names))]
@@ -95,11 +109,15 @@ def run_lookup(
         print("sensortop lookup: give at least one non-empty compound name", file=err)
         return 2
 
+    def progress(query: str, words: str) -> None:
+        """Retries and waits can take a while: say so rather than sit silent."""
+        print(f"sensortop lookup: {_cell(query)}: {words}", file=err, flush=True)
+
     async def go() -> list[LookupResult]:
         cache = LookupCache(cache_dir)
         client = PubChemClient(resolve_base_url(pubchem_url), cache=cache, **client_options)
         async with client:
-            return await lookup_all(names, client)
+            return await lookup_all(names, client, progress)
 
     results = asyncio.run(go())
     if as_json:
@@ -109,7 +127,7 @@ def run_lookup(
         print(format_table(results), file=out)
     failed = [r for r in results if not r.is_answer]
     for r in failed:
-        print(f"sensortop lookup: {r.query}: {r.describe()}", file=err)
+        print(f"sensortop lookup: {_cell(r.query)}: {r.describe()}", file=err)
     return 1 if failed else 0
 
 

@@ -189,8 +189,11 @@ class MqttPublisher:
                 if isinstance(result, BaseException):
                     break
                 done += 1
-            for _ in range(done):
-                self._pending.popleft()
+            # put() may have dropped the oldest (in-flight) readings meanwhile: remove what was
+            # acknowledged by identity, never by count, or unsent readings would go uncounted.
+            for acked in batch[:done]:
+                if self._pending and self._pending[0] is acked:
+                    self._pending.popleft()
             self.published += done
             failure = next((r for r in results if isinstance(r, BaseException)), None)
             if failure is not None:

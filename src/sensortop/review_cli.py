@@ -74,6 +74,13 @@ def run_review(
     summaries = summarise(data)
     for missing in sorted(set(sensors or ()) - set(data.series)):
         print(f"sensortop review: no readings for sensor {missing!r}", file=err)
+    if not summaries and data.lines and (since_ts is not None or until_ts is not None):
+        now_ts = (now.timestamp() if now else time.time())
+        future = " (--since is in the future)" if since_ts is not None and since_ts > now_ts \
+            else ""
+        print(f"sensortop review: none of the {data.lines} line(s) read falls between "
+              f"{_iso(since_ts) or 'the start'} and {_iso(until_ts) or 'the end'}{future}",
+              file=err)
     if as_json:
         json.dump(review_json(data, summaries, since_ts, until_ts), out, indent=2,
                   ensure_ascii=False)

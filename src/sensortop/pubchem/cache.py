@@ -42,7 +42,12 @@ def normalise_query(query: str) -> str:
 
 
 class LookupCache:
-    """Answers by query, with separate expiries for found and not found."""
+    """Answers by query, with separate expiries for found and not found.
+
+    ``scope`` keeps apart the answers of different services sharing one folder
+    (a local mirror or a test stand-in must not answer for PubChem itself);
+    the empty scope is PubChem's own.
+    """
 
     def __init__(
         self,
@@ -51,14 +56,22 @@ class LookupCache:
         found_ttl: float = FOUND_TTL,
         not_found_ttl: float = NOT_FOUND_TTL,
         clock: Callable[[], float] = time.time,
+        scope: str = "",
     ) -> None:
         self.path = Path(path).expanduser() if path is not None else default_cache_dir()
         self.found_ttl = found_ttl
         self.not_found_ttl = not_found_ttl
+        self.scope = scope
         self._clock = clock
 
+    def scoped(self, scope: str) -> LookupCache:
+        """The same folder and expiries, holding only the answers of service ``scope``."""
+        return LookupCache(self.path, found_ttl=self.found_ttl, not_found_ttl=self.not_found_ttl,
+                           clock=self._clock, scope=scope)
+
     def _file(self, kind: str, key: str) -> Path:
-        digest = hashlib.sha256(f"{kind}\0{key}".encode()).hexdigest()
+        scoped = f"{kind}\0{self.scope}\0{key}" if self.scope else f"{kind}\0{key}"
+        digest = hashlib.sha256(scoped.encode()).hexdigest()
         return self.path / digest[:2] / f"{digest}.json"
 
     def _read(self, kind: str, key: str) -> dict[str, Any] | None:

@@ -110,7 +110,9 @@ class PubChemClient:
     ) -> None:
         self.base_url = resolve_base_url(base_url)
         self.autocomplete_url = (autocomplete_url or autocomplete_base(self.base_url)).rstrip("/")
-        self.cache = cache
+        # Answers are kept per service: PubChem's own under the unscoped keys.
+        scope = "" if self.base_url == DEFAULT_BASE_URL else self.base_url
+        self.cache = cache.scoped(scope) if cache is not None else None
         self.limiter = limiter or RateLimiter()
         self.timeout = timeout
         self.retries = retries

@@ -60,6 +60,7 @@ def summarise_series(series: SensorSeries) -> SensorSummary:
     status_counts = np.bincount(series.status, minlength=len(STATUSES))
     intervals = np.diff(ts)
     gaps = _gaps(ts, intervals)
+    mean, std = _mean_std(good)
     alarm_seconds = dict.fromkeys(ALARMS, 0.0)
     if len(intervals):
         counted = intervals
@@ -76,13 +77,33 @@ def summarise_series(series: SensorSeries) -> SensorSummary:
         valid=len(good),
         min=float(good.min()) if len(good) else None,
         max=float(good.max()) if len(good) else None,
-        mean=float(good.mean()) if len(good) else None,
-        std=float(good.std(ddof=1)) if len(good) > 1 else None,
+        mean=_finite(mean),
+        std=_finite(std),
         statuses={name: int(status_counts[i]) for i, name in enumerate(STATUSES)},
         alarm_seconds=alarm_seconds,
         last_error=series.last_error,
         gaps=gaps,
     )
+
+
+def _mean_std(good: np.ndarray) -> tuple[float | None, float | None]:
+    """Mean and sample std; values near the float limit are scaled first so sums cannot overflow."""
+    if len(good) == 0:
+        return None, None
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(good.mean())
+        std = float(good.std(ddof=1)) if len(good) > 1 else None
+        if not np.isfinite(mean) or (std is not None and not np.isfinite(std)):
+            scale = float(np.abs(good).max())  # finite and > 0: the log holds finite numbers
+            scaled = good / scale
+            mean = float(scaled.mean()) * scale
+            std = float(scaled.std(ddof=1)) * scale if len(good) > 1 else None
+    return mean, std
+
+
+def _finite(x: float | None) -> float | None:
+    """None for a statistic beyond float range (a std of ±1.7e308): JSON has no Infinity."""
+    return x if x is not None and np.isfinite(x) else None
 
 
 def _gaps(ts: np.ndarray, intervals: np.ndarray) -> Gaps:

@@ -58,12 +58,14 @@ class ReviewScreen(Screen[None]):
             return isinstance(message, ReviewScreen.Progress)
 
     class Loaded(Message):
-        """The reader finished (``data``) or failed (``error``)."""
+        """The reader finished (``data`` and its ``summaries``) or failed (``error``)."""
 
-        def __init__(self, data: LogData | None, error: str | None = None) -> None:
+        def __init__(self, data: LogData | None, error: str | None = None,
+                     summaries: list[SensorSummary] | None = None) -> None:
             super().__init__()
             self.data = data
             self.error = error
+            self.summaries = summaries or []
 
     def __init__(self, log_dir: Path, current_file: Path | None = None) -> None:
         super().__init__()
@@ -149,7 +151,8 @@ class ReviewScreen(Screen[None]):
             self.post_message(self.Loaded(None, f"cannot read {exc.filename}: {exc.strerror}"))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(data))
+            # Summing a million readings is numpy work too: keep it off the UI thread.
+            self.post_message(self.Loaded(data, summaries=summarise(data)))
 
     def on_review_screen_progress(self, message: Progress) -> None:
         share = 100 * message.done / message.total if message.total else 100
@@ -162,7 +165,7 @@ class ReviewScreen(Screen[None]):
             status.update(f"[b]error:[/b] {message.error}")
             return
         self.data = message.data
-        self.summaries = summarise(message.data)
+        self.summaries = message.summaries
         table = self.query_one(DataTable)
         table.clear()
         for s in self.summaries:
