@@ -51,6 +51,11 @@ def test_reply_parsing() -> None:
     assert parse_reply("TEMP 21.0 C") == 21.0
 
 
+def test_an_scpi_error_reply_is_an_error_not_a_value() -> None:
+    with pytest.raises(SourceError, match='instrument error: -113,"Undefined header"'):
+        parse_reply('-113,"Undefined header"\n')
+
+
 async def test_missing_sim_file_is_a_clear_error(tmp_path: Path) -> None:
     source = VisaSource(spec("v", "visa", resource="ASRL1::INSTR", query="MEAS:TEMP?",
                              backend=f"{tmp_path / 'none.yaml'}@sim"))

@@ -32,9 +32,17 @@ def resource_lock(resource: str) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
+SCPI_ERROR = re.compile(r'^[-+]?\d+\s*,\s*"')
+
+
 def parse_reply(reply: str) -> float:
-    """A number from an instrument's reply: the whole reply, or the first number in it."""
+    """A number from an instrument's reply: the whole reply, or the first number in it.
+
+    An SCPI error reply (``-113,"Undefined header"``) is an error, not the value -113.
+    """
     text = reply.strip()
+    if SCPI_ERROR.match(text):
+        raise SourceError(f"instrument error: {text[:80]}")
     try:
         return float(text)
     except ValueError:
