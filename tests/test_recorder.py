@@ -129,6 +129,52 @@ async def test_unwritable_at_stop_goes_to_a_rescue_file(tmp_path: Path,
     assert "saved to" in (recorder.error or "")
 
 
+async def test_stop_cuts_a_long_disk_backoff_short(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    from sensortop import recorder as recorder_module
+
+    monkeypatch.setattr(recorder_module, "RETRY_START", 3600.0)  # a backoff nobody waits out
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    blocker = tmp_path / "mnt"
+    blocker.write_text("not a folder")
+    recorder = Recorder(blocker / "logs", batch_seconds=0.05, stop_attempts=2)
+    await recorder.start()
+    recorder.put(reading(0))
+    await wait_until(lambda: recorder.error is not None, message="error reported")
+    await asyncio.wait_for(recorder.stop(), 60)  # not the hour of backoff
+    assert recorder.rescue_path is not None
+    assert len(read_log_lines([recorder.rescue_path])) == 1
+
+
+async def test_a_lasting_disk_error_is_logged_once_not_per_retry(tmp_path: Path, monkeypatch,
+                                                                  caplog) -> None:
+    import logging
+
+    from sensortop import recorder as recorder_module
+
+    monkeypatch.setattr(recorder_module, "RETRY_START", 0.01)
+    monkeypatch.setattr(recorder_module, "RETRY_MAX", 0.01)
+    caplog.set_level(logging.DEBUG, logger="sensortop.recorder")
+    blocker = tmp_path / "mnt"
+    blocker.write_text("not a folder")
+    recorder = Recorder(blocker / "logs", batch_seconds=0.05)
+    await recorder.start()
+    recorder.put(reading(0))
+
+    def attempts() -> int:
+        return sum("keeping" in r.getMessage() for r in caplog.records)
+
+    await wait_until(lambda: attempts() >= 4, message="several retries")
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert "Not a directory" in warnings[0].getMessage()
+    blocker.unlink()
+    await recorder.stop()
+    assert len(read_log_lines(recorder.paths)) == 1
+
+
 def test_sigterm_leaves_a_complete_log(tmp_path: Path) -> None:
     config = tmp_path / "fast.toml"
     config.write_text('[monitor]\nlog_dir = "logs"\n'

@@ -86,3 +86,25 @@ def test_record_shows_a_live_progress_line_on_a_terminal(tmp_path: Path) -> None
     progress = [part for part in text.split("\r") if "backlog" in part]
     assert progress, text
     assert "readings" in progress[-1] and "/s" in progress[-1] and "errors" in progress[-1]
+
+
+def test_record_into_an_unwritable_folder_says_so_keeps_every_reading_and_fails(
+        tmp_path: Path) -> None:
+    import os
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    rescue = tmp_path / "rescue"
+    rescue.mkdir()
+    env = {**os.environ, "TMPDIR": str(rescue)}
+    result = subprocess.run([sys.executable, "-m", "sensortop", "record", "--duration", "1",
+                             "--log-dir", str(blocker / "logs")],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert result.returncode == 1, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "cannot write the log" in line]
+    assert warnings and warnings[0].startswith("sensortop: cannot write the log (Not a directory)")
+    assert "saved to" in result.stderr
+    rescued = read_log_lines(rescue)
+    assert len(rescued) > 0
+    assert len(rescued) == int(result.stderr.split(" readings in ")[0].rsplit("\n", 1)[-1]
+                               .replace(",", ""))

@@ -20,6 +20,7 @@ from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen
 from sensortop.tui.themes import ThemeChoice
 from sensortop.tui.widgets.sensor_panel import SensorPanel
+from sensortop.tui.widgets.status_line import StatusLine
 from support import read_log_lines, wait_until
 
 DEAD_PUBCHEM = "http://127.0.0.1:9/rest/pug"  # never contacted by these tests
@@ -141,6 +142,23 @@ async def test_invalid_add_is_rejected_with_a_message_beside_the_field(
         assert sorted(app.link.engine.sensors) == ["press_b", "temp_a"]
 
 
+async def test_a_long_problem_is_shown_whole_and_the_form_fits_a_small_terminal(
+        config: Config, tmp_path: Path) -> None:
+    app = make_app(config, tmp_path / "logs")
+    async with app.run_test(size=(90, 30)) as pilot:
+        screen = await open_form(pilot)
+        screen.query_one("#f-id", Input).value = "Bad Id With Spaces"
+        await pilot.press("enter")
+        await pilot.pause()
+        label = screen.query_one("#p-id", Label)
+        text = str(label.render())
+        assert "lower case letters" in text
+        assert label.content_size.width * label.content_size.height >= len(text)
+        for button in ("#add-ok", "#add-cancel"):
+            assert screen.query_one(button).region.right <= 90
+    await app.link.stop()
+
+
 async def test_limits_out_of_order_are_rejected_with_a_message(app: SensortopApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_form(pilot)
@@ -179,6 +197,29 @@ async def test_remove_asks_and_y_removes_the_focused_sensor(app: SensortopApp) -
         await pilot.press("y")
         await until(pilot, lambda: panel_ids(app) == ["press_b"], "panel removed")
         assert list(app.link.engine.sensors) == ["press_b"]
+
+
+async def test_removing_every_sensor_leaves_a_hint_and_the_keys_harmless(
+        app: SensortopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        hint = app.query_one("#grid-empty")
+        assert not hint.display
+        await pilot.press("d", "y")
+        await until(pilot, lambda: panel_ids(app) == ["press_b"], "first removed")
+        assert app.sub_title == "1 sensor"
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await until(pilot, lambda: panel_ids(app) == [], "last removed")
+        assert hint.display and "Press a to add" in str(hint.render())
+        assert app.sub_title == "0 sensors"
+        await pilot.press("space", "enter", "d")  # nothing to act on: nothing happens
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and not app.link.engine.sensors
+        await open_form(pilot)
+        await pilot.press(*"fresh", "enter")
+        await until(pilot, lambda: panel_ids(app) == ["fresh"], "a sensor again")
+        assert not hint.display
 
 
 async def test_remove_declined_keeps_the_sensor(app: SensortopApp) -> None:
@@ -382,3 +423,84 @@ async def test_panels_keep_updating_while_a_lookup_is_slow(config: Config,
         finally:
             standin.release_held()
             await link.stop()
+
+
+async def test_a_log_that_could_not_be_written_is_reported_after_exit(
+        config: Config, tmp_path: Path, monkeypatch) -> None:
+    import io
+    import tempfile
+
+    from sensortop.tui.app import exit_code
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    app = make_app(config, blocker / "logs")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.link.recorder.error is not None, "the disk error")
+        status = app.query_one(StatusLine)
+        await until(pilot, lambda: "RECORDER ERROR" in str(status.render()), "error shown")
+        assert "Not a directory" in str(status.render())[:SIZE[0] - 2]  # not cut off
+        await pilot.press("q")
+        await until(pilot, lambda: app.link.stopped and not app.is_running, "quit")
+    err = io.StringIO()
+    assert exit_code(app, app.link, err) == 1
+    rescued = app.link.recorder.rescue_path
+    assert rescued is not None and str(rescued) in err.getvalue()
+    assert "Not a directory" in err.getvalue()
+    assert len(read_log_lines([rescued])) == app.link.engine.readings_total
+
+
+def test_sigterm_quits_the_dashboard_cleanly_with_the_log_flushed(tmp_path: Path) -> None:
+    import fcntl
+    import os
+    import pty
+    import signal
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import threading
+    import time
+
+    config = write_config(tmp_path)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sensortop", "--config", str(config), "--log-dir",
+         str(tmp_path / "logs")],
+        stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")})
+    os.close(follower)
+    output = bytearray()
+
+    def drain() -> None:  # the app blocks if nobody reads its screen
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            output.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not any(len(read_log_lines(p)) >= 10 for p in [tmp_path / "logs"]
+                      if p.is_dir()):
+            assert time.monotonic() < deadline, output.decode(errors="replace")[-2000:]
+            assert proc.poll() is None, output.decode(errors="replace")[-2000:]
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        reader.join(timeout=10)
+        os.close(leader)
+    assert b"\x1b[?1049l" in output  # the terminal left the app's screen
+    lines = read_log_lines(tmp_path / "logs")  # every line whole
+    assert {line["sensor"] for line in lines} == {"temp_a", "press_b"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 import time
@@ -42,6 +43,8 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         await publisher.start(session.engine)
         print(f"publishing every reading to {publish}", file=out, flush=True)
     progress = out.isatty()
+    handler = _LineHandler(out, progress)
+    logging.getLogger("sensortop").addHandler(handler)
     try:
         deadline = started + duration if duration is not None else None
         while not stop.is_set():
@@ -63,13 +66,31 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)
+        logging.getLogger("sensortop").removeHandler(handler)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
     if publisher is not None:
         print(f"published {publisher.published:,} readings to {publish}"
               + (f"; {undelivered:,} could not be delivered ({publisher.last_error})"
                  if undelivered else ""), file=out, flush=True)
-    failed = (session.recorder.error and session.recorder.rescue_path is None) or undelivered
+    # Readings saved to a rescue file are not lost, but they are not in the log
+    # the caller asked for either: a script must hear of it.
+    failed = session.recorder.error is not None or undelivered
     return 1 if failed else 0
+
+
+class _LineHandler(logging.Handler):
+    """Warnings as whole lines of their own, not glued onto the live progress line."""
+
+    def __init__(self, out: TextIO, progress: bool) -> None:
+        super().__init__(logging.WARNING)
+        self.out = out
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = f"sensortop: {record.getMessage()}"
+        if self.progress:
+            text = "\r" + text.ljust(80)
+        print(text, file=self.out, flush=True)
 
 
 def _progress_line(session: SamplingSession, started: float) -> str:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 RETRY_START = 0.25
 RETRY_MAX = 5.0
+STOP_RETRY = 0.2  # between the last attempts once stop() was called
 
 
 class Recorder:
@@ -65,6 +66,7 @@ class Recorder:
         self._size = 0
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stop_requested = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     # -- what the dashboard and `record` show -----------------------------------
@@ -97,6 +99,7 @@ class Recorder:
         if the log still cannot be written, the backlog goes to a rescue file."""
         self._stopping = True
         self._wake.set()
+        self._stop_requested.set()
         if self._task is not None:
             await self._task
             self._task = None
@@ -126,15 +129,25 @@ class Recorder:
                 try:
                     await self._write_pending()
                 except OSError as exc:
-                    self.error = f"cannot write {self.path}: {exc.strerror or exc}"
-                    log.warning("%s; keeping %d readings, retrying", self.error, self.backlog)
+                    error = f"cannot write the log ({exc.strerror or exc}): {self.path}"
+                    # Said once per new error, not once per retry: the backlog and
+                    # ``error`` show that it goes on.
+                    (log.debug if error == self.error else log.warning)(
+                        "%s; keeping %d readings, retrying", error, self.backlog)
+                    self.error = error
                     await self._close_file()
                     if self._stopping:
                         failures_at_stop += 1
                         if failures_at_stop >= self.stop_attempts:
                             await self._rescue()
                             return
-                    await asyncio.sleep(retry)
+                    # A stop cuts a long backoff short, and the attempts left at
+                    # stop come quickly: quitting must not take minutes.
+                    if self._stopping:
+                        await asyncio.sleep(STOP_RETRY)
+                    else:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._stop_requested.wait(), retry)
                     retry = min(retry * 2, RETRY_MAX)
                     continue
                 retry = RETRY_START

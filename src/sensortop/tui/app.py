@@ -9,11 +9,14 @@ README's "threading model" for the measurements behind that choice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TextIO
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -26,6 +29,7 @@ from sensortop.config import Config, SensorSpec
 from sensortop.session import SamplingSession
 from sensortop.sources import available_kinds
 from sensortop.tui.config_saver import save_config, save_target_text
+from sensortop.tui.formatting import count_of
 from sensortop.tui.sampling import SamplingLink, ThreadedLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
@@ -111,7 +115,7 @@ class SensortopApp(App[int]):
         self._apply_themes()
         for state in list(self.link.engine.sensors.values()):
             await self.grid.add_panel(state)
-        self.sub_title = f"{len(self.grid.panels)} sensors"
+        self.sub_title = count_of(len(self.grid.panels), "sensor")
         if self.start_sampling:
             await self.link.start()
         self.set_interval(1 / (FRAME_RATE * FRAME_SLICES), self.frame_slice)
@@ -121,6 +125,21 @@ class SensortopApp(App[int]):
             panels[0].focus()
         self.frame()
         self.call_after_refresh(self._freeze_heap)
+        self._catch_stop_signals(True)
+
+    def on_unmount(self) -> None:
+        self._catch_stop_signals(False)
+
+    def _catch_stop_signals(self, catch: bool) -> None:
+        """SIGTERM (a service stop, a shutdown) and SIGHUP (the terminal closed) quit as
+        ``q`` does: the log flushed and the terminal restored, not a process cut off."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                if catch:
+                    loop.add_signal_handler(signum, self.action_quit)
+                else:
+                    loop.remove_signal_handler(signum)
 
     @staticmethod
     def _freeze_heap() -> None:
@@ -235,7 +254,7 @@ class SensortopApp(App[int]):
             self.notify(f"{spec.id} not added: {exc}", severity="error")
             return
         panel = await self.grid.add_panel(state)
-        self.sub_title = f"{len(self.grid.panels)} sensors"
+        self.sub_title = count_of(len(self.grid.panels), "sensor")
         panel.focus()
         self.notify(f"added {spec.id} ({spec.kind}, every {spec.interval:g} s)")
 
@@ -259,7 +278,7 @@ class SensortopApp(App[int]):
         index = panels.index(panel)
         await self.link.call(lambda: self.link.engine.remove(sensor_id))
         await self.grid.remove_panel(panel)
-        self.sub_title = f"{len(self.grid.panels)} sensors"
+        self.sub_title = count_of(len(self.grid.panels), "sensor")
         remaining = self.grid.panels
         if remaining:
             remaining[min(index, len(remaining) - 1)].focus()
@@ -352,8 +371,18 @@ def run_dashboard(config: Config, *, log_dir: Path, pubchem_url: str,
         app.run()
     finally:
         link.stop_blocking()  # an exit by any path still flushes the log
+    return exit_code(app, link)
+
+
+def exit_code(app: App[int], link: SamplingLink, err: TextIO | None = None) -> int:
+    """After the screen is gone: say what became of the log if it could not be written
+    (the dashboard's own message vanished with it), and fail so scripts notice."""
+    error = link.recorder.error
+    if error:
+        print(f"sensortop: {error}", file=err or sys.stderr)
+        return 1
     # Textual sets return_code to 1 when the app ended on an unhandled error.
     return app.return_code or 0
 
 
-__all__ = ["SensortopApp", "run_dashboard"]
+__all__ = ["SensortopApp", "exit_code", "run_dashboard"]

@@ -34,3 +34,8 @@ def format_age(seconds: float | None) -> str:
     if seconds < 86400:
         return f"{seconds // 3600:.0f} h {seconds % 3600 // 60:.0f} min"
     return f"{seconds // 86400:.0f} d"
+
+
+def count_of(n: int, noun: str) -> str:
+    """``1 sensor``, ``4 sensors``: the header and status line say it right."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -32,16 +32,28 @@ def _dom_id(name: str) -> str:
 
 
 def _placeholder(field: Field) -> str:
+    """What an empty box means; the help is beside the box, where it has room."""
     if field.required:
-        return "(required) " + field.help
+        return "(required)"
     if field.default is None or field.default == "":
-        return field.help
-    default = ", ".join(field.default) if isinstance(field.default, list) else field.default
-    return f"{default}  ({field.help})"
+        return "(optional)"
+    return ", ".join(field.default) if isinstance(field.default, list) else str(field.default)
+
+
+class FieldNote(Label):
+    """Beside a box: the field's help, or in its place the problem with what was typed."""
+
+    def __init__(self, help_text: str, *, id: str) -> None:
+        super().__init__(help_text, id=id, classes="field-problem")
+        self.help_text = help_text
+
+    def show_problem(self, problem: str | None) -> None:
+        self.update(problem or self.help_text)
+        self.set_class(bool(problem), "-problem")
 
 
 class FieldRow(Horizontal):
-    """Label, input and the problem text beside it."""
+    """Label, input and the help (or problem) text beside it."""
 
     def __init__(self, field: Field) -> None:
         super().__init__(classes="field-row")
@@ -51,7 +63,7 @@ class FieldRow(Horizontal):
         yield Label(self.field.name, classes="field-name")
         yield Input(placeholder=_placeholder(self.field), id=f"f-{_dom_id(self.field.name)}",
                     compact=True, tooltip=self.field.help)
-        yield Label("", id=f"p-{_dom_id(self.field.name)}", classes="field-problem")
+        yield FieldNote(self.field.help, id=f"p-{_dom_id(self.field.name)}")
 
 
 class AddSensorScreen(ModalScreen[SensorSpec | None]):
@@ -75,7 +87,8 @@ class AddSensorScreen(ModalScreen[SensorSpec | None]):
                     yield Label("kind", classes="field-name")
                     yield Select([(k, k) for k in self.kinds], value="simulated",
                                  allow_blank=False, compact=True, id="f-kind")
-                    yield Label("", id="p-kind", classes="field-problem")
+                    yield FieldNote("which source reads it; its own fields are below",
+                                    id="p-kind")
                 for field in COMMON[3:] + LIMIT_FIELDS:
                     yield FieldRow(field)
                 yield Static("", id="kind-title")
@@ -159,18 +172,18 @@ class AddSensorScreen(ModalScreen[SensorSpec | None]):
         return spec
 
     def _show_problems(self, problems: dict[str, str]) -> None:
-        for label in self.query(".field-problem").results(Label):
-            label.update("")
+        for note in self.query(FieldNote).results(FieldNote):
+            note.show_problem(None)
         leftover = []
         first: Input | None = None
         for name, text in problems.items():
             target = _dom_id(name)
-            labels = self.query(f"#p-{target}").results(Label)
-            label = next(iter(labels), None)
-            if label is None:
+            notes = self.query(f"#p-{target}").results(FieldNote)
+            note = next(iter(notes), None)
+            if note is None:
                 leftover.append(f"{name}: {text}" if name else text)
                 continue
-            label.update(text)
+            note.show_problem(text)
             if first is None:
                 first = next(iter(self.query(f"#f-{target}").results(Input)), None)
         summary = self.query_one("#add-summary", Static)

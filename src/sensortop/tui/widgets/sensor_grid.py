@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
+from textual.widgets import Static
 
 from sensortop.tui.widgets.sensor_panel import PANEL_HEIGHT, SensorPanel
 
@@ -31,6 +33,9 @@ class SensorGrid(ScrollableContainer, can_focus=False):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.columns = 1
         self.row_height = PANEL_HEIGHT
+
+    def compose(self) -> ComposeResult:
+        yield Static("No sensors. Press a to add one.", id="grid-empty")
 
     @property
     def panels(self) -> list[SensorPanel]:
@@ -56,6 +61,9 @@ class SensorGrid(ScrollableContainer, can_focus=False):
         self._reflow(event.size.width, event.size.height)
 
     def _reflow(self, width: int, height: int) -> None:
+        empty = not self.panels
+        for hint in self.query("#grid-empty").results(Static):
+            hint.display = empty
         columns = max(1, width // PANEL_WIDTH)
         if columns != self.columns:
             self.columns = columns

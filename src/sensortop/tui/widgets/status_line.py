@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from sensortop.recorder import Recorder
+from sensortop.tui.formatting import count_of
 
 
 class StatusLine(Widget):
@@ -40,15 +41,16 @@ class StatusLine(Widget):
         if key == self._last:
             return
         self._last = key
-        parts: list[str | tuple[str, str]] = [
+        parts: list[str | tuple[str, str]] = []
+        if recorder.error:  # first: on a narrow screen the end of the line is cut off
+            parts += [(f"RECORDER ERROR: {recorder.error}", "bold $error"),
+                      ("  │  ", "$text-muted")]
+        parts += [
             ("log ", "$text-muted"), (path, "bold"),
             ("  │  ", "$text-muted"), f"{rate:,.0f} readings/s",
             ("  │  ", "$text-muted"), f"backlog {recorder.backlog:,}",
-            ("  │  ", "$text-muted"), f"{sensors} sensors",
+            ("  │  ", "$text-muted"), count_of(sensors, "sensor"),
         ]
-        if recorder.error:
-            parts += [("  │  ", "$text-muted"), (f"RECORDER ERROR: {recorder.error}",
-                                                  "bold $error")]
         self._content = Content.assemble(*parts)
         self.refresh()
 
