@@ -67,7 +67,7 @@ class SensortopApp(App[int]):
     """sensortop's dashboard."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-medium"), (150, "-wide")]  # noqa: RUF012
     BINDINGS = [  # noqa: RUF012
         *(Binding(key, action, label, key_display="?" if key == "question_mark" else None)
           for key, action, label, _ in ACTIONS),
