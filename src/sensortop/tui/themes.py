@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,9 @@ def config_dir() -> Path:
 
 def theme_dirs() -> list[Path]:
     """Where theme files are looked for: the shipped folder, then the user's own."""
-    shipped = Path(__file__).resolve().parents[3] / "themes"
+    checkout = Path(__file__).resolve().parents[3] / "themes"
+    installed = Path(sys.prefix) / "share" / "sensortop" / "themes"
+    shipped = checkout if checkout.is_dir() else installed
     return [shipped, config_dir() / "themes"]
 
 
