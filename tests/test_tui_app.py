@@ -245,6 +245,21 @@ async def test_space_pauses_and_resumes_the_focused_sensor(app: SensortopApp) ->
         await until(pilot, lambda: state.readings > count, "readings again")
 
 
+async def test_k_acknowledges_a_new_alarm_and_its_mark_goes(app: SensortopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        state = app.link.engine.sensors["temp_a"]
+
+        def raise_alarm() -> None:  # paused, so no reading of ~20 clears it again
+            app.link.engine.pause("temp_a")
+            state.alarms.update(35.0)  # above hi = 30
+
+        await app.link.call_sync(raise_alarm)
+        await until(pilot, lambda: "HI alarm!" in panel_text(app, "temp_a"), "the new-alarm mark")
+        await pilot.press("k")
+        await until(pilot, lambda: state.alarms.acknowledged, "acknowledged")
+        await until(pilot, lambda: "HI alarm!" not in panel_text(app, "temp_a"), "mark gone")
+
+
 async def test_enter_opens_the_detail_and_escape_closes_it(app: SensortopApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("right")  # focus press_b
@@ -345,7 +360,7 @@ async def test_help_lists_every_key_and_the_log_file(app: SensortopApp) -> None:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         text = str(app.screen.query_one("#help-box Static").render())
-        for key in ("a", "d", "space", "enter", "c", "l", "t", "s", "?", "q", "ctrl+p"):
+        for key in ("a", "d", "space", "k", "enter", "c", "l", "t", "s", "?", "q", "ctrl+p"):
             assert f"{key}  " in text or f" {key} " in text
         assert str(app.link.recorder.path) in text
         await pilot.press("escape")

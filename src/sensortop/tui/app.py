@@ -49,6 +49,7 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("a", "add_sensor", "Add", "Add a sensor"),
     ("d", "remove_sensor", "Remove", "Remove the focused sensor (asks first)"),
     ("space", "toggle_pause", "Pause", "Pause or resume the focused sensor"),
+    ("k", "acknowledge", "Ack", "Acknowledge the focused sensor's new alarm"),
     ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
     ("c", "lookup", "Lookup", "Focus the compound lookup pane"),
     ("l", "review", "Logs", "Open the log review screen"),
@@ -59,8 +60,8 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "detail", "lookup",
-                          "save", "focus_panels"})
+GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "acknowledge",
+                          "detail", "lookup", "save", "focus_panels"})
 
 
 class SensortopApp(App[int]):
@@ -294,6 +295,21 @@ class SensortopApp(App[int]):
         paused = await self.link.call_sync(lambda: engine.toggle_pause(sensor_id))
         panel.frame(self.clock())
         self.notify(f"{sensor_id} {'paused' if paused else 'resumed'}", timeout=2)
+
+    @work(group="sensors", exit_on_error=False)
+    async def action_acknowledge(self) -> None:
+        """Mark the focused sensor's alarm as seen: its panel stops flagging it with "!"."""
+        panel = self.focused_panel()
+        if panel is None:
+            return
+        alarms = panel.state.alarms
+        if alarms.acknowledged:
+            self.notify(f"{panel.sensor_id}: no new alarm to acknowledge", timeout=2)
+            return
+        await self.link.call_sync(alarms.acknowledge)
+        panel.frame(self.clock())
+        self.notify(f"{panel.sensor_id}: {alarms.state.value.upper()} alarm acknowledged",
+                    timeout=2)
 
     def action_detail(self) -> None:
         panel = self.focused_panel()

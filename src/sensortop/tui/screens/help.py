@@ -13,6 +13,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("a", "add a sensor (id, then Enter, is enough)"),
     ("d", "remove the focused sensor (y confirms)"),
     ("space", "pause / resume the focused sensor"),
+    ("k", "acknowledge the focused sensor's new alarm (the ! on its panel goes)"),
     ("enter", "detail of the focused sensor: chart, statistics, alarm limits"),
     ("c", "compound lookup pane (Esc or Tab back to the panels)"),
     ("l", "log review screen"),

@@ -69,7 +69,7 @@ class SensorPanel(Widget, can_focus=True):
         status = state.status_word(now)
         last_good = state.history.last_good_ts
         age = format_age(None if last_good is None else now - last_good)
-        key = (state.history.version, status, age, state.alarms.state)
+        key = (state.history.version, status, age, state.alarms.state, state.alarms.acknowledged)
         if key == self._key:
             return False
         self._key = key
