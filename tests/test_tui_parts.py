@@ -1,4 +1,4 @@
-"""The dashboard's small parts: sparkline strings, theme files, the remembered choice."""
+"""The dashboard's small parts: sparklines, chart gaps, theme files, the remembered choice."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sensortop.tui.chart import MAX_SEGMENTS, chart_segments
 from sensortop.tui.sparkline import GAP, sparkline_rows
 from sensortop.tui.themes import ThemeChoice, load_themes, theme_dirs
 
@@ -47,3 +48,24 @@ def test_theme_choice_is_kept_under_xdg_config_home(tmp_path: Path) -> None:
     choice.save("high-contrast-light")
     assert ThemeChoice().load() == "high-contrast-light"
     assert "xdg-config" in str(choice.path)
+
+
+def test_chart_breaks_its_line_where_nothing_good_was_measured() -> None:
+    ts = np.arange(20, dtype=float)  # one reading a second
+    values = np.arange(20, dtype=float)
+    values[5:9] = np.nan  # four failed reads in a row: a gap
+    values[12] = np.nan  # one failed read: no gap
+    ts = np.concatenate((ts, [40.0, 41.0]))  # paused for 19 s
+    values = np.concatenate((values, [1.0, 2.0]))
+    segments = chart_segments(ts, values, interval=1.0)
+    assert [s.tolist() for s in segments] == [
+        [0, 1, 2, 3, 4], [9, 10, 11, 13, 14, 15, 16, 17, 18, 19], [20, 21]]
+
+
+def test_chart_keeps_only_the_longest_gaps_when_there_are_many() -> None:
+    ts = np.cumsum(np.where(np.arange(200) % 2 == 0, 1.0, 10.0))  # a gap at every other step
+    ts[100] += 500.0  # the longest gap of all
+    segments = chart_segments(ts, np.ones(200), interval=1.0)
+    assert len(segments) == MAX_SEGMENTS
+    assert sum(len(s) for s in segments) == 200
+    assert any(s[0] == 100 for s in segments)
