@@ -144,12 +144,17 @@ async def test_corrupt_cache_file_is_refetched_and_rewritten(
     assert again.from_cache and standin.request_count == 0
 
 
-def test_unwritable_cache_folder_is_only_a_slower_cache(tmp_path: Path) -> None:
+def test_unwritable_cache_folder_is_only_a_slower_cache_and_says_so_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     cache = LookupCache(blocker)
     cache.put(WATER)  # must not raise
+    cache.put(WATER)
     assert cache.get("water") is None
+    warnings = [r for r in caplog.records if "will not be cached" in r.getMessage()]
+    assert len(warnings) == 1 and str(blocker) in warnings[0].getMessage()
 
 
 def test_cache_folder_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -22,6 +23,8 @@ from typing import Any
 import platformdirs
 
 from sensortop.pubchem.models import Compound, LookupResult, Outcome
+
+log = logging.getLogger(__name__)
 
 CACHE_ENV = "SENSORTOP_CACHE_DIR"
 FORMAT_VERSION = 1
@@ -62,6 +65,7 @@ class LookupCache:
         self.found_ttl = found_ttl
         self.not_found_ttl = not_found_ttl
         self.scope = scope
+        self._write_failed = False
         self._clock = clock
 
     def scoped(self, scope: str) -> LookupCache:
@@ -102,8 +106,12 @@ class LookupCache:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
-        except OSError:
-            pass  # a cache that cannot be written is only a slower cache
+        except OSError as exc:
+            # A cache that cannot be written is only a slower cache: say so once, go on.
+            if not self._write_failed:
+                self._write_failed = True
+                log.warning("PubChem answers will not be cached: cannot write %s (%s)",
+                            target.parent, exc.strerror or exc)
 
     # -- look-up answers --------------------------------------------------------
 
