@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from textual.widgets import Input, Label, Select
 from sensortop.config import Config, load_config
 from sensortop.session import SamplingSession
 from sensortop.tui.app import ACTIONS, SensortopApp
-from sensortop.tui.sampling import ThreadedLink
+from sensortop.tui.sampling import SWITCH_INTERVAL, ThreadedLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
 from sensortop.tui.screens.detail import DetailScreen
@@ -243,6 +244,17 @@ async def test_space_pauses_and_resumes_the_focused_sensor(app: SensortopApp) ->
         await until(pilot, lambda: not state.paused, "resumed")
         count = state.readings
         await until(pilot, lambda: state.readings > count, "readings again")
+
+
+async def test_threaded_engine_gets_a_short_gil_switch_interval_while_it_runs(
+    app: SensortopApp,
+) -> None:
+    before = sys.getswitchinterval()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.link.started, "sampling started")
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
+        await app.link.stop()
+    assert sys.getswitchinterval() == pytest.approx(before)
 
 
 async def test_k_acknowledges_a_new_alarm_and_its_mark_goes(app: SensortopApp) -> None:
