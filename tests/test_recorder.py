@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 
 from sensortop.logfiles import expand_log_paths
-from sensortop.logformat import format_line
+from sensortop.logformat import format_line, format_ts
 from sensortop.readings import AlarmState, Reading, Status
 from sensortop.recorder import Recorder
 from support import read_log_lines, wait_until
@@ -28,6 +28,14 @@ def test_line_matches_the_documented_format_exactly() -> None:
     line = format_line(Reading(1_795_528_987.512, "reactor_temp", 151.2, "°C", Status.OK))
     assert line == ('{"ts": "2026-11-24T14:03:07.512Z", "sensor": "reactor_temp", '
                     '"value": 151.2, "units": "°C", "status": "ok"}\n')
+
+
+def test_a_time_read_back_from_a_log_line_formats_to_the_same_text() -> None:
+    from datetime import datetime
+
+    for ms in range(1000):
+        text = f"2026-11-24T14:03:07.{ms:03d}Z"
+        assert format_ts(datetime.fromisoformat(text).timestamp()) == text
 
 
 def test_error_and_alarm_fields_only_where_set() -> None:

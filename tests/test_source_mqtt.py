@@ -12,8 +12,10 @@ import aiomqtt
 import pytest
 
 from peers import HOST, EngineRun, MqttBroker, neighbour, peer_loss_scenario, spec, wait_until
+from sensortop.logformat import format_ts
 from sensortop.publish import BrokerAddress, MqttPublisher
 from sensortop.readings import Reading, Status
+from sensortop.sources import Sample
 from sensortop.sources.mqtt import MqttSource, parse_payload
 
 
@@ -50,6 +52,17 @@ async def test_bare_number_and_json_payloads_arrive(broker: MqttBroker) -> None:
         await publish(broker, "plant/b", json.dumps({"data": {"temp": 80.25}}))
         assert await asyncio.wait_for(got_a, 10) == [21.5, 22.0]
         assert await asyncio.wait_for(got_b, 10) == [80.25]
+
+
+def test_a_published_readings_own_time_is_kept_unless_arrival_is_asked_for() -> None:
+    payload = json.dumps({"ts": "2026-11-24T14:03:07.512Z", "sensor": "t", "value": 5.5,
+                          "units": "°C", "status": "ok"})
+    sample = parse_payload(payload.encode(), "value", "t", payload_time=True)
+    assert isinstance(sample, Sample) and sample.value == 5.5
+    assert format_ts(sample.ts) == "2026-11-24T14:03:07.512Z"
+    assert parse_payload(payload.encode(), "value", "t", payload_time=False) == 5.5
+    no_time = json.dumps({"value": 1.0, "ts": "yesterday"}).encode()
+    assert parse_payload(no_time, "value", "t", payload_time=True) == 1.0
 
 
 def test_bad_payloads_become_readable_errors() -> None:
@@ -233,14 +246,18 @@ async def test_two_recorders_feed_a_third_instance_through_one_broker_without_lo
         for process, (_, err) in zip(recorders, outputs, strict=True):
             assert process.returncode == 0, err.decode()
         sent: dict[str, list[float | None]] = {}
+        sent_times: dict[str, list[str]] = {}
         for site in remote:
             for log in sorted((tmp_path / site / "logs").glob("*.jsonl")):
                 for line in log.read_text().splitlines():
                     record = json.loads(line)
                     sent.setdefault(record["sensor"], []).append(record["value"])
+                    sent_times.setdefault(record["sensor"], []).append(record["ts"])
         assert set(sent) == {sid for ids in remote.values() for sid in ids}
         await wait_until(lambda: all(len(dashboard.of(sid)) >= len(values)
                                      for sid, values in sent.items()), 20,
                          "every published reading at C")
     for sid, values in sent.items():
         assert [r.value for r in dashboard.of(sid)] == values, sid
+        # ...measured when the recorders measured them, not when they arrived at C.
+        assert [format_ts(r.ts) for r in dashboard.of(sid)] == sent_times[sid], sid

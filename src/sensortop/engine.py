@@ -26,7 +26,7 @@ from sensortop.alarms import AlarmEvaluator
 from sensortop.config import SensorSpec
 from sensortop.history import History
 from sensortop.readings import AlarmState, Reading, Status
-from sensortop.sources import Source, source_class
+from sensortop.sources import Sample, Source, source_class
 
 log = logging.getLogger(__name__)
 
@@ -326,14 +326,17 @@ class Engine:
                     async for raw in source.stream():
                         if state.paused:
                             continue
+                        ts = time.time()
+                        if isinstance(raw, Sample):
+                            ts, raw = raw.ts, raw.value
                         try:
                             value = float(raw)
                             if not math.isfinite(value):
                                 raise ValueError(f"not a finite number: {raw!r}")
                         except (TypeError, ValueError) as exc:
-                            self._emit(state, time.time(), None, Status.ERROR, describe_error(exc))
+                            self._emit(state, ts, None, Status.ERROR, describe_error(exc))
                             continue
-                        self._emit(state, time.time(), value, Status.OK)
+                        self._emit(state, ts, value, Status.OK)
                         backoff = BACKOFF_START
                     raise ConnectionError("the stream ended")
                 except Exception as exc:

@@ -36,9 +36,13 @@ def _prefix(second: int) -> str:
 
 
 def format_ts(ts: float) -> str:
-    """ISO-8601 UTC with milliseconds and Z: ``2026-11-24T14:03:07.512Z`` (truncated to ms)."""
-    second = int(ts // 1)
-    return _prefix(second) + _MILLIS[int((ts - second) * 1000)]
+    """ISO-8601 UTC with milliseconds and Z: ``2026-11-24T14:03:07.512Z`` (nearest ms).
+
+    Rounding, not truncation, so a time parsed back from a log line (whose
+    binary float may sit a hair below the millisecond) formats to the same text.
+    """
+    second, ms = divmod(int(ts * 1000 + 0.5), 1000)
+    return _prefix(second) + _MILLIS[ms]
 
 
 def _json_string(text: str) -> str:
@@ -76,8 +80,7 @@ def encode_lines(readings: Iterable[Reading]) -> bytes:
     last_second = -1
     prefix = ""
     for r in readings:
-        ts = r.ts
-        second = int(ts // 1)
+        second, ms = divmod(int(r.ts * 1000 + 0.5), 1000)  # nearest millisecond
         if second != last_second:
             prefix = _prefix(second)
             last_second = second
@@ -87,7 +90,7 @@ def encode_lines(readings: Iterable[Reading]) -> bytes:
         sensor = strings.get(r.sensor) or json_string(r.sensor)
         units = strings.get(r.units) or json_string(r.units)
         status = ok_text if r.status is ok else status_text[r.status]
-        line = (f'{{"ts": "{prefix}{millis[int((ts - second) * 1000)]}", "sensor": {sensor}, '
+        line = (f'{{"ts": "{prefix}{millis[ms]}", "sensor": {sensor}, '
                 f'"value": {number}, "units": {units}, "status": {status}')
         if r.error:
             line += f', "error": {orjson.dumps(r.error).decode()}'

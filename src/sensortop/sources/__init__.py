@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from sensortop.sources.base import Source, SourceError
+from sensortop.sources.base import Sample, Source, SourceError
 
-__all__ = ["KINDS", "Source", "SourceError", "source_class"]
+__all__ = ["KINDS", "Sample", "Source", "SourceError", "source_class"]
 
 KINDS: dict[str, str] = {
     "simulated": "sensortop.sources.simulated:SimulatedSource",

@@ -15,6 +15,7 @@ inside ``connect()``, because the config validator loads every kind's
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -26,6 +27,19 @@ if TYPE_CHECKING:
 
 class SourceError(Exception):
     """A failure the source explains in words fit for the panel and the log."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """A streamed value that carries the time it was measured (epoch seconds).
+
+    Streams yield plain floats when the arrival time is the measurement time;
+    a Sample when the peer says when (another sensortop's published reading),
+    so a backlog replayed after an outage keeps its real times.
+    """
+
+    value: float
+    ts: float
 
 
 class Source:
@@ -53,8 +67,8 @@ class Source:
         """Return one value now; raise on failure. The engine applies the timeout."""
         raise NotImplementedError(f"{type(self).__name__} does not poll")
 
-    def stream(self) -> AsyncIterator[float]:
-        """Yield values as they arrive (streaming sources only)."""
+    def stream(self) -> AsyncIterator[float | Sample]:
+        """Yield values (or Samples with their own time) as they arrive (streaming only)."""
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     async def __aenter__(self) -> Self:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sensortop.fields import Field
-from sensortop.sources.base import Source, SourceError
+from sensortop.sources.base import Sample, Source, SourceError
 from sensortop.sources.dotted import number_at, to_number
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ class MqttSource(Source):
         Field("path", str, "", "dotted path into a JSON payload, e.g. value or data.temp "
               "(empty: the payload is a bare number)"),
         Field("qos", int, 1, "MQTT quality of service", minimum=0, maximum=2),
+        Field("timestamps", str, "payload", "a reading's time: the payload's ts field where "
+              "there is one (readings another sensortop published), or its arrival",
+              choices=("payload", "arrival")),
         Field("username", str, None, "broker user name", optional=True),
         Field("password", str, None, "broker password", optional=True),
         Field("client_id", str, None, "MQTT client id (random when empty)", optional=True),
@@ -70,7 +74,7 @@ class MqttSource(Source):
             with contextlib.suppress(Exception):
                 await client.__aexit__(None, None, None)
 
-    async def stream(self) -> AsyncIterator[float]:
+    async def stream(self) -> AsyncIterator[float | Sample]:
         import aiomqtt
 
         if self.client is None:
@@ -79,7 +83,8 @@ class MqttSource(Source):
             async for message in self.client.messages:
                 try:
                     yield parse_payload(message.payload, self.options.get("path", ""),
-                                        str(message.topic))
+                                        str(message.topic),
+                                        self.options.get("timestamps") != "arrival")
                 except SourceError as exc:
                     yield Unreadable(str(exc))  # type: ignore[misc]
         except aiomqtt.MqttError as exc:
@@ -109,8 +114,13 @@ class Unreadable:
         return f"Unreadable({self.reason!r})"
 
 
-def parse_payload(payload: Any, path: str, topic: str = "") -> float:
-    """The number in one MQTT payload: a bare number, or JSON with the number at ``path``."""
+def parse_payload(payload: Any, path: str, topic: str = "",
+                  payload_time: bool = False) -> float | Sample:
+    """The number in one MQTT payload: a bare number, or JSON with the number at ``path``.
+
+    With ``payload_time``, a JSON object's ISO ``ts`` (as sensortop publishes
+    it) becomes the reading's time; without one, or unparsable, it is the arrival.
+    """
     if isinstance(payload, bytes | bytearray):
         try:
             text = payload.decode("utf-8")
@@ -127,4 +137,19 @@ def parse_payload(payload: Any, path: str, topic: str = "") -> float:
     if isinstance(document, dict) and document.get("value") is None and document.get("error"):
         # A reading another sensortop published: carry its error across.
         raise SourceError(f"{document.get('status', 'error')} at source: {document['error']}")
-    return number_at(document, path)
+    value = number_at(document, path)
+    if payload_time and isinstance(document, dict) and isinstance(document.get("ts"), str):
+        ts = _parse_iso(document["ts"])
+        if ts is not None:
+            return Sample(value, ts)
+    return value
+
+
+def _parse_iso(text: str) -> float | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
