@@ -38,11 +38,13 @@ def ensure_venv() -> None:
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     print("dev.py: installing sensortop and its dependencies (once)", file=sys.stderr)
-    subprocess.run(
+    result = subprocess.run(
         [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "-e", f"{ROOT}[test]"],
-        check=True,
     )
+    if result.returncode != 0:
+        sys.exit("dev.py: installing failed (pip's message is above); nothing was changed "
+                 "that a second run cannot finish - run the same command again")
     STAMP.write_text(wanted)
 
 
