@@ -32,6 +32,7 @@ import psutil
 from textual.drivers.headless_driver import HeadlessDriver
 
 from sensortop.config import Config, MonitorSpec, SensorSpec
+from sensortop.engine import Engine
 from sensortop.session import SamplingSession
 from sensortop.tui.app import SensortopApp
 from sensortop.tui.sampling import InlineLink, SamplingLink, ThreadedLink
@@ -117,28 +118,14 @@ async def run_dashboard(n: int, threaded: bool, seconds: float) -> Result:
         app = BenchApp(link, config, pubchem_url="http://127.0.0.1:9/rest/pug",
                        theme="control-room")
         result = Result("thread" if threaded else "inline", n)
-        proc = psutil.Process()
         async with app.run_test(size=SIZE) as pilot:
             await asyncio.sleep(WARMUP)
             driver = app._driver
             assert isinstance(driver, RenderingDriver)
-            samples: list[float] = []
-            stop = asyncio.Event()
-            beat = asyncio.create_task(heartbeat(samples, stop))
-            link.engine.lateness.clear()
             frames0, bytes0 = app.frames, driver.bytes_written
-            cpu0, wall0 = proc.cpu_times(), time.perf_counter()
-            await asyncio.sleep(seconds)
-            cpu1, wall1 = proc.cpu_times(), time.perf_counter()
-            stop.set()
-            await beat
-            late = link.engine.lateness.percentiles(50, 99)
-            result.frames = (app.frames - frames0) / (wall1 - wall0)
-            result.mb_out = (driver.bytes_written - bytes0) / 1e6 / (wall1 - wall0)
-            result.cpu = 100 * ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / \
-                (wall1 - wall0)
-            result.lag_p50, result.lag_p99 = pct(samples, 50) * 1e3, pct(samples, 99) * 1e3
-            result.late_p50, result.late_p99 = late[0] * 1e3, late[1] * 1e3
+            wall = await measure_window(link.engine, seconds, result)
+            result.frames = (app.frames - frames0) / wall
+            result.mb_out = (driver.bytes_written - bytes0) / 1e6 / wall
             await pilot.press("q")
             while app.is_running:
                 await asyncio.sleep(0.05)
@@ -147,29 +134,36 @@ async def run_dashboard(n: int, threaded: bool, seconds: float) -> Result:
         return result
 
 
+async def measure_window(engine: Engine, seconds: float, result: Result) -> float:
+    """One measuring window: UI-loop heartbeat lag, process CPU and the engine's own
+    sampling lateness, written into ``result``; returns the window's length in seconds."""
+    proc = psutil.Process()
+    samples: list[float] = []
+    stop = asyncio.Event()
+    beat = asyncio.create_task(heartbeat(samples, stop))
+    engine.lateness.clear()
+    cpu0, wall0 = proc.cpu_times(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    cpu1, wall1 = proc.cpu_times(), time.perf_counter()
+    stop.set()
+    await beat
+    wall = wall1 - wall0
+    late = engine.lateness.percentiles(50, 99)
+    result.cpu = 100 * ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / wall
+    result.lag_p50, result.lag_p99 = pct(samples, 50) * 1e3, pct(samples, 99) * 1e3
+    result.late_p50, result.late_p99 = late[0] * 1e3, late[1] * 1e3
+    return wall
+
+
 async def run_baseline(n: int, seconds: float) -> Result:
     """The engine and recorder alone on this loop: what sampling costs without a UI."""
     with tempfile.TemporaryDirectory() as tmp:
         session = SamplingSession(make_config(n, Path(tmp)), Path(tmp))
         result = Result("no UI", n)
-        proc = psutil.Process()
-        samples: list[float] = []
-        stop = asyncio.Event()
         await session.start()
         await asyncio.sleep(WARMUP)
-        beat = asyncio.create_task(heartbeat(samples, stop))
-        session.engine.lateness.clear()
-        cpu0, wall0 = proc.cpu_times(), time.perf_counter()
-        await asyncio.sleep(seconds)
-        cpu1, wall1 = proc.cpu_times(), time.perf_counter()
-        stop.set()
-        await beat
-        late = session.engine.lateness.percentiles(50, 99)
+        await measure_window(session.engine, seconds, result)
         await session.stop()
-        result.cpu = 100 * ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / \
-            (wall1 - wall0)
-        result.lag_p50, result.lag_p99 = pct(samples, 50) * 1e3, pct(samples, 99) * 1e3
-        result.late_p50, result.late_p99 = late[0] * 1e3, late[1] * 1e3
         result.logged = count_lines(session.recorder.paths) == session.engine.readings_total
         return result
 

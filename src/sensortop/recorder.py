@@ -104,13 +104,6 @@ class Recorder:
             await self._task
             self._task = None
 
-    async def __aenter__(self) -> Recorder:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
     # -- the writer ------------------------------------------------------------------
     async def _run(self) -> None:
         retry = RETRY_START

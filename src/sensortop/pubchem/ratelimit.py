@@ -14,6 +14,7 @@ between our clock and PubChem's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections import deque
@@ -60,10 +61,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     value = value.strip()
     if not value:
         return None
-    try:
+    with contextlib.suppress(ValueError):  # not seconds: then an HTTP date, below
         return max(0.0, float(value))
-    except ValueError:
-        pass
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
