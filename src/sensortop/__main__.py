@@ -2,6 +2,9 @@
 
 import sys
 
-from sensortop.cli import main
+try:
+    from sensortop.cli import main
+except KeyboardInterrupt:  # Ctrl-C while still starting: exit as a shell expects, quietly
+    sys.exit(130)
 
 sys.exit(main())

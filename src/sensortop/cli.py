@@ -1,45 +1,91 @@
-"""Commands and flags; nothing else. Each command's work lives in its own module."""
+"""Commands and flags; nothing else. Each command's work lives in its own module.
+
+Imports are kept light and late: a Ctrl-C in the first tenth of a second must
+find ``main``'s handler already in place, not a half-imported module.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
+import math
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sensortop import __version__
-from sensortop.config import (
-    Config,
-    ConfigError,
-    default_config_path,
-    load_config,
-    resolve_config_path,
-)
+
+if TYPE_CHECKING:
+    from sensortop.config import Config, ConfigError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, what a shell reports for Ctrl-C
 DEFAULT_PUBCHEM_URL = "https://pubchem.ncbi.nlm.nih.gov/rest/pug"
+SHIPPED_THEMES = ("control-room", "high-contrast-light")
+"""The theme files in the repository's themes/ folder (a test keeps this list true)."""
+MAX_DURATION = 10 * 366 * 86_400.0
+"""--duration beyond ten years is a typo; leave it out to record until stopped."""
+USAGE = ("sensortop [-h] [--version] [--config PATH] [--log-dir DIR] [--pubchem-url URL] "
+         "[--theme NAME] [COMMAND ...]")
+
+
+class UsageError(Exception):
+    """A bad flag or environment value: printed as one line, exit 2."""
+
+
+def count_of(n: int, word: str) -> str:
+    """``1 sensor``, ``2 sensors``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _seconds(text: str) -> float:
+    """--duration: a finite, positive number of seconds within ten years."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive, finite number of seconds; "
+                                         f"got {text!r}")
+    if value > MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_DURATION:,.0f} s (ten years); "
+                                         f"leave it out to record until stopped")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sensortop",
-        description="A terminal dashboard for lab and process-plant sensors.",
+        usage=USAGE,
+        description="A terminal dashboard for lab and process-plant sensors. "
+                    "With no COMMAND, the dashboard starts.",
         epilog="Environment: SENSORTOP_CONFIG, SENSORTOP_LOG_DIR and SENSORTOP_PUBCHEM_URL "
-               "stand in for the flags. Exit codes: 0 success, 1 runtime failure, "
-               "2 bad usage or bad config.",
+               "stand in for the flags; SENSORTOP_SEED (a whole number) makes simulated "
+               "sensors repeatable. Exit codes: 0 success, 1 runtime failure, "
+               "2 bad usage or bad config, 130 interrupted (Ctrl-C).",
     )
     parser.add_argument("--version", action="version", version=f"sensortop {__version__}")
-    parser.add_argument("--config", help="config file (default: the built-in simulated reactor)")
-    parser.add_argument("--log-dir", help="folder for the JSON Lines logs")
-    parser.add_argument("--pubchem-url", help="PubChem PUG REST base URL")
-    parser.add_argument("--theme", help="theme name")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--config", metavar="PATH",
+                        help="config file (default: the built-in simulated reactor)")
+    parser.add_argument("--log-dir", metavar="DIR", help="folder for the JSON Lines logs")
+    parser.add_argument("--pubchem-url", metavar="URL", help="PubChem PUG REST base URL")
+    parser.add_argument("--theme", metavar="NAME",
+                        help=f"dashboard theme for this run: {', '.join(SHIPPED_THEMES)} "
+                             "(shipped), any of Textual's built-in themes (textual-dark, "
+                             "nord, gruvbox, ...), or one of your own theme files")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands",
+                                prog="sensortop",
+                                description="optional; with none, the dashboard starts")
 
     rec = sub.add_parser("record", help="sample and log headless, no dashboard")
-    rec.add_argument("--config", dest="sub_config", help="config file")
-    rec.add_argument("--log-dir", dest="sub_log_dir", help="folder for the JSON Lines logs")
-    rec.add_argument("--duration", type=float, help="stop after this many seconds")
+    rec.add_argument("--config", dest="sub_config", metavar="PATH", help="config file")
+    rec.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR",
+                     help="folder for the JSON Lines logs")
+    rec.add_argument("--duration", type=_seconds, metavar="SECONDS",
+                     help="stop after this many seconds")
     rec.add_argument("--publish", metavar="URL",
                      help="also publish every reading to MQTT: mqtt://host:port/prefix")
 
@@ -50,12 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--until", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
     rev.add_argument("--plot", action="store_true", help="draw charts in the terminal")
     rev.add_argument("--json", action="store_true", help="machine-readable output")
-    rev.add_argument("--config", dest="sub_config", help="config whose log folder to read")
-    rev.add_argument("--log-dir", dest="sub_log_dir", help="log folder to read")
+    rev.add_argument("--config", dest="sub_config", metavar="PATH",
+                     help="config whose log folder to read")
+    rev.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder to read")
 
     look = sub.add_parser("lookup", help="PubChem properties of compounds")
     look.add_argument("names", nargs="+", metavar="NAME")
-    look.add_argument("--pubchem-url", dest="sub_pubchem_url", help="PUG REST base URL")
+    look.add_argument("--pubchem-url", dest="sub_pubchem_url", metavar="URL",
+                      help="PUG REST base URL")
     look.add_argument("--json", action="store_true", help="one JSON object per name")
 
     check = sub.add_parser("check-config", help="validate a config file")
@@ -64,14 +112,55 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    previous_term = None
     try:
+        args = build_parser().parse_args(argv)
+        if args.command == "record":
+            # Until record's own handlers are in place, SIGTERM ends the start-up cleanly.
+            with contextlib.suppress(ValueError):  # not the main thread: leave it be
+                previous_term = signal.signal(signal.SIGTERM, _terminated)
         return _dispatch(args)
-    except ConfigError as exc:
+    except KeyboardInterrupt:
+        print("sensortop: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except UsageError as exc:
+        print(f"sensortop: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        from sensortop.config import ConfigError
+
+        if not isinstance(exc, ConfigError):
+            raise
         _print_config_error(exc)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_FAILURE
+    finally:
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+
+
+@contextlib.contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Hold a Ctrl-C until the block is done, then raise it.
+
+    For heavy imports: a KeyboardInterrupt in the middle of importing numpy's C
+    extension left it half-initialised and the process died of SIGSEGV on the way out.
+    """
+    caught: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except ValueError:  # not the main thread: signals are not ours to hold
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _terminated(signum: int, frame: Any) -> NoReturn:
+    raise SystemExit(128 + signum)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -79,51 +168,62 @@ def _dispatch(args: argparse.Namespace) -> int:
     config_flag = getattr(args, "sub_config", None) or args.config
     log_dir_flag = getattr(args, "sub_log_dir", None) or args.log_dir
     if command == "check-config":
-        config = load_config(args.path)
-        print(f"{args.path}: OK, {len(config.sensors)} sensors")
+        from sensortop.config import load_config
+
+        config = load_config(args.path, need_sensors=True)
+        print(f"{args.path}: OK, {count_of(len(config.sensors), 'sensor')}")
         return EXIT_OK
     if command == "lookup":
-        from sensortop.lookup_cli import run_lookup
+        with deferred_interrupt():
+            from sensortop.lookup_cli import run_lookup
 
         url = args.sub_pubchem_url or _pubchem_url(args)
         return run_lookup(args.names, url, args.json)
     if command == "review":
-        from sensortop.review_cli import run_review
+        with deferred_interrupt():
+            from sensortop.review_cli import run_review
 
         log_dir = log_dir_flag or os.environ.get("SENSORTOP_LOG_DIR")
         if log_dir is None and not args.paths:
             log_dir = str(_log_dir(_load(config_flag), None))
         return run_review(args.paths, args.sensor, args.since, args.until, args.plot, args.json,
                           log_dir)
-    config = _load(config_flag)
+    _check_seed()
+    if command is None and args.theme is not None:
+        _check_theme(args.theme)
+    config = _load(config_flag, need_sensors=command == "record")
     log_dir = _log_dir(config, log_dir_flag)
+    _check_log_dir(log_dir)
     if command == "record":
-        from sensortop.record import record
+        with deferred_interrupt():
+            import asyncio
 
-        if args.duration is not None and args.duration <= 0:
-            print("sensortop record: --duration must be positive", file=sys.stderr)
-            return EXIT_USAGE
+            from sensortop.record import record
+
         if args.publish:
             from sensortop.publish import BrokerAddress
 
             try:
                 BrokerAddress.parse(args.publish)
             except ValueError as exc:
-                print(f"sensortop record: --publish: {exc}", file=sys.stderr)
-                return EXIT_USAGE
+                raise UsageError(f"record: --publish: {exc}") from None
         return asyncio.run(record(config, log_dir, args.duration, args.publish))
-    from sensortop.tui.app import run_dashboard
-
+    with deferred_interrupt():
+        from sensortop.tui.app import run_dashboard
     return run_dashboard(config, log_dir=log_dir, pubchem_url=_pubchem_url(args),
                          theme=args.theme)
 
 
-def _load(flag: str | None) -> Config:
-    return load_config(resolve_config_path(flag))
+def _load(flag: str | None, need_sensors: bool = False) -> Config:
+    from sensortop.config import load_config, resolve_config_path
+
+    return load_config(resolve_config_path(flag), need_sensors=need_sensors)
 
 
 def _log_dir(config: Config, flag: str | None) -> Path:
     """--log-dir, else $SENSORTOP_LOG_DIR, else the config's; the built-in config logs to ./logs."""
+    from sensortop.config import default_config_path
+
     chosen = flag or os.environ.get("SENSORTOP_LOG_DIR")
     if chosen:
         return Path(chosen).expanduser()
@@ -132,13 +232,54 @@ def _log_dir(config: Config, flag: str | None) -> Path:
     return config.monitor.log_dir
 
 
+def _check_log_dir(path: Path) -> None:
+    """A log folder that can never be one is bad usage, found before sampling starts.
+
+    A folder that exists but cannot be written is left to the recorder, which keeps
+    every reading and says so (a disk can also fill or fail later).
+    """
+    text = str(path)
+    if "\0" in text:
+        raise UsageError(f"the log folder {text!r} contains a NUL character")
+    if not text.strip():
+        raise UsageError("the log folder is an empty path")
+    try:
+        is_file = path.exists() and not path.is_dir()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise UsageError(f"the log folder {path} cannot be used: {exc}") from None
+    if is_file:
+        raise UsageError(f"the log folder {path} exists and is not a folder")
+
+
+def _check_seed() -> None:
+    """SENSORTOP_SEED must be a whole number: checked once here, not by each sensor."""
+    seed = os.environ.get("SENSORTOP_SEED")
+    if seed:
+        try:
+            int(seed)
+        except ValueError:
+            raise UsageError(f"SENSORTOP_SEED must be a whole number; got {seed[:40]!r}") from None
+
+
+def _check_theme(name: str) -> None:
+    """An unknown --theme is bad usage; the theme files are read only when one is asked for."""
+    with deferred_interrupt():
+        from textual.theme import BUILTIN_THEMES
+
+        from sensortop.tui.themes import load_themes
+
+    themes, _ = load_themes()
+    known = list(dict.fromkeys([t.name for t in themes] + list(BUILTIN_THEMES)))
+    if name not in known:
+        raise UsageError(f"--theme: no theme named {name[:60]!r}; known: {', '.join(known)}")
+
+
 def _pubchem_url(args: argparse.Namespace) -> str:
     return args.pubchem_url or os.environ.get("SENSORTOP_PUBCHEM_URL") or DEFAULT_PUBCHEM_URL
 
 
 def _print_config_error(exc: ConfigError) -> None:
     count = len(exc.problems)
-    print(f"sensortop: the config has {count} problem{'s' if count != 1 else ''}:",
-          file=sys.stderr)
+    print(f"sensortop: the config has {count_of(count, 'problem')}:", file=sys.stderr)
     for problem in exc.problems:
         print(f"  {problem}", file=sys.stderr)

@@ -10,16 +10,26 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sensortop.fields import Field
+from sensortop.fields import Field, show
 
-ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
+ID_PATTERN = re.compile(r"[a-z0-9_]{1,64}")
+"""A whole id (``fullmatch``: a trailing newline is not part of a valid id)."""
 DEFAULT_CONFIG_NAME = "reactor.toml"
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+"""A config is a few KB; 4 MB is ~20,000 sensors. Bigger is a wrong file, not a config."""
+HISTORY_POINT_BYTES = 16
+"""Memory one history point costs per sensor: a float64 time and a float64 value."""
+MAX_HISTORY = 1_000_000
+"""Points per sensor: 16 MB of memory each, allocated at start."""
+MAX_HISTORY_BYTES = 1_000_000_000
+"""All sensors' history together (history x sensors x 16 bytes) stays within 1 GB."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +45,7 @@ class Problem:
     def __str__(self) -> str:
         place = f"{self.file}: {self.where}"
         if self.field:
-            place += f": field '{self.field}'"
+            place += f": field '{_printable(self.field)}'"
         text = f"{place}: {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
@@ -142,7 +152,9 @@ class Config:
 
 MONITOR_FIELDS: tuple[Field, ...] = (
     Field("log_dir", str, "logs", "folder for the JSON Lines logs, relative to the config file"),
-    Field("history", int, 600, "points kept per sensor in memory", minimum=2, maximum=10_000_000),
+    Field("history", int, 600, "points kept per sensor in memory (16 bytes each; at most "
+          f"{MAX_HISTORY:,} points, {MAX_HISTORY * HISTORY_POINT_BYTES // 10**6} MB, per sensor)",
+          minimum=2, maximum=MAX_HISTORY),
     Field("rotate_mb", float, 100.0, "start a new numbered log file past this size",
           minimum=0.001, maximum=1_000_000),
     Field("title", str, "", "title shown in the dashboard header"),
@@ -156,7 +168,7 @@ SENSOR_FIELDS: tuple[Field, ...] = (
     Field("interval", float, 1.0, "seconds between readings", minimum=0.001,
           maximum=86_400),
     Field("timeout", float, None, "seconds a read may take before it counts as a timeout",
-          minimum=0.0, exclusive_minimum=True, optional=True),
+          minimum=0.0, exclusive_minimum=True, maximum=86_400, optional=True),
     Field("retries", int, 0, "extra attempts after a failed read, within the interval",
           minimum=0, maximum=100),
     Field("setpoint", float, None, "target value (charts draw it)", optional=True),
@@ -164,6 +176,11 @@ SENSOR_FIELDS: tuple[Field, ...] = (
           optional=True),
 )
 LIMIT_KEYS = ("lolo", "lo", "hi", "hihi", "deadband")
+LIMIT_FIELDS: tuple[Field, ...] = (
+    *(Field(k, float, None, f"alarm limit {k}", optional=True) for k in LIMIT_KEYS[:4]),
+    Field("deadband", float, 0.0, "how far back past a limit a value must go to clear it",
+          minimum=0.0),
+)
 
 
 def default_config_path() -> Path:
@@ -177,26 +194,102 @@ def resolve_config_path(flag: str | None) -> Path:
     return Path(chosen).expanduser() if chosen else default_config_path()
 
 
-def load_config(path: Path | str) -> Config:
-    """Read and validate ``path``; raise ConfigError listing every problem."""
+def load_config(path: Path | str, *, need_sensors: bool = False) -> Config:
+    """Read and validate ``path``; raise ConfigError listing every problem.
+
+    ``need_sensors``: a config with no sensors at all is a problem too (``record`` and
+    ``check-config``; the dashboard starts empty, since sensors can be added there).
+    """
     path = Path(path)
-    file = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError([Problem(file, "file", None, "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(file, "file", None, f"cannot read it: {exc}")]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([Problem(file, "TOML syntax", None, str(exc),
-                                   "check quotes, brackets and '=' on that line")]) from None
-    config, problems = parse_config(data, file, base_dir=path.absolute().parent)
+    file = _printable(str(path))
+    text = _read_config_text(path, file)
+    data = parse_toml(text, file)
+    config, problems = parse_config(data, file, base_dir=_absolute_parent(path))
+    if need_sensors and "sensors" not in data and not problems:
+        problems.append(Problem(file, "top level", None, "no sensors: there is nothing to read",
+                                "add at least one [[sensors]] table with an id"))
+    elif need_sensors and not problems and not config.sensors:
+        problems.append(Problem(file, "top level", "sensors", "no sensors: the list is empty",
+                                "add at least one [[sensors]] table with an id"))
     if problems:
         raise ConfigError(problems)
     config.path = path
     return config
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    """TOML text -> data; ConfigError for bad syntax or nesting too deep to parse."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem(file, "TOML syntax", None, str(exc),
+                                   "check quotes, brackets and '=' on that line")]) from None
+    except RecursionError:
+        raise ConfigError([Problem(file, "TOML syntax", None,
+                                   "arrays or tables nested too deeply to read",
+                                   "a config needs at most a few levels")]) from None
+
+
+def _read_config_text(path: Path, file: str) -> str:
+    """The file's text, refusing what is not a regular file of sane size before reading.
+
+    A device (/dev/zero, /dev/urandom) or a FIFO would hang or fill memory: it is
+    refused on ``stat``, and opened non-blocking in case it is swapped in meanwhile.
+    """
+    def fail(message: str, hint: str = "") -> ConfigError:
+        return ConfigError([Problem(file, "file", None, message, hint)])
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise fail(f"cannot read it: {exc}") from None
+    _check_regular(info, fail)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise fail(f"cannot read it: {exc}") from None
+    try:
+        _check_regular(os.fstat(fd), fail)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read it: {exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise fail(f"larger than {MAX_CONFIG_BYTES // 1024**2} MB: not a sensortop config")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise fail(f"not UTF-8 text (line {line}: {exc.reason})",
+                   "save the file as UTF-8") from None
+
+
+def _check_regular(info: os.stat_result, fail: Any) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise fail("is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise fail("is not a regular file (a device, pipe or socket)",
+                   "give the path of a .toml file")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise fail(f"is {info.st_size:,} bytes, larger than "
+                   f"{MAX_CONFIG_BYTES // 1024**2} MB: not a sensortop config")
+
+
+def _absolute_parent(path: Path) -> Path:
+    return path.absolute().parent
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """Text for a one-line message: control characters escaped, long text cut."""
+    if text.isprintable() and len(text) <= limit:
+        return text
+    cut = text[:limit]
+    shown = cut.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return shown + ("..." if len(text) > limit else "")
 
 
 def parse_config(data: dict[str, Any], file: str,
@@ -228,6 +321,14 @@ def parse_config(data: dict[str, Any], file: str,
         spec = parse_sensor(raw, file, index, problems, base_dir)
         if spec is not None:
             sensors.append(spec)
+    needed = monitor.history * len(raw_sensors) * HISTORY_POINT_BYTES
+    if needed > MAX_HISTORY_BYTES:
+        problems.append(Problem(
+            file, "[monitor]", "history",
+            f"{monitor.history:,} points x {len(raw_sensors):,} sensors x "
+            f"{HISTORY_POINT_BYTES} bytes is {needed / 10**6:,.0f} MB of memory; "
+            f"the cap is {MAX_HISTORY_BYTES // 10**6:,} MB",
+            "keep fewer points per sensor; the log keeps everything anyway"))
     return Config(None, monitor, sensors), problems
 
 
@@ -236,8 +337,13 @@ def _parse_monitor(raw: Any, file: str, problems: list[Problem]) -> MonitorSpec:
         problems.append(Problem(file, "top level", "monitor", "must be a table"))
         return MonitorSpec()
     values = _check_fields(raw, MONITOR_FIELDS, file, "[monitor]", problems)
+    log_dir = values.get("log_dir", "logs")
+    if not log_dir.strip():
+        problems.append(Problem(file, "[monitor]", "log_dir", "must not be empty",
+                                "a folder name, e.g. logs"))
+        log_dir = "logs"
     return MonitorSpec(
-        log_dir=Path(values.get("log_dir", "logs")).expanduser(),
+        log_dir=Path(log_dir).expanduser(),
         history=values.get("history", 600),
         rotate_mb=values.get("rotate_mb", 100.0),
         title=values.get("title", ""),
@@ -273,25 +379,26 @@ def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem]
     allowed = SENSOR_FIELDS + kind_fields
     values = _check_fields(raw, allowed, file, where, problems, check_unknown=kind_ok)
     sensor_id = values.get("id")
-    if isinstance(sensor_id, str) and not ID_PATTERN.match(sensor_id):
-        problems.append(Problem(file, where, "id", f"{sensor_id!r} is not a valid id",
-                                "use lower case letters, digits and _ only, e.g. reactor_temp"))
+    if isinstance(sensor_id, str) and not ID_PATTERN.fullmatch(sensor_id):
+        problems.append(Problem(file, where, "id", f"{show(sensor_id)} is not a valid id",
+                                "1 to 64 lower case letters, digits and _, e.g. reactor_temp"))
     limits = _parse_limits(values.get("limits"), file, where, problems)
     interval = values.get("interval", 1.0)
     timeout = values.get("timeout")
     if timeout is None:
         timeout = max(min(interval, 5.0), 0.001)
-    if len(problems) > before:
-        return None
     options = {f.name: values[f.name] for f in kind_fields if f.name in values}
     for f in kind_fields:
         options.setdefault(f.name, f.default)
-    if check_options is not None:  # rules that span several of the kind's fields
-        messages = check_options(options)
-        for message in messages:
+    kind_names = {f.name for f in kind_fields}
+    kind_fields_ok = not any(p.field in kind_names for p in problems[before:])
+    if check_options is not None and kind_fields_ok:
+        # Rules that span several of the kind's fields: checked whenever those fields
+        # are valid, even if others are not, so one run shows every problem.
+        for message in check_options(options):
             problems.append(Problem(file, where, None, message))
-        if messages:
-            return None
+    if len(problems) > before:
+        return None
     return SensorSpec(
         id=sensor_id,
         name=values.get("name", "") or sensor_id,
@@ -320,19 +427,12 @@ def _parse_limits(raw: dict[str, Any] | None, file: str, where: str,
                   problems: list[Problem]) -> Limits:
     if not raw:
         return Limits()
-    values: dict[str, float] = {}
-    for key, value in raw.items():
-        if key not in LIMIT_KEYS:
-            problems.append(Problem(file, where, f"limits.{key}", "unknown limit",
-                                    f"one of: {', '.join(LIMIT_KEYS)}"))
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(Problem(file, where, f"limits.{key}",
-                                    f"must be a number; got {value!r}"))
-        else:
-            values[key] = float(value)
-    limits = Limits(**values)
-    if limits.deadband < 0:
-        problems.append(Problem(file, where, "limits.deadband", "must not be negative"))
+    found: list[Problem] = []
+    values = _check_fields(raw, LIMIT_FIELDS, file, where, found)
+    for problem in found:  # name the field as the add form and the README do: limits.lo
+        problems.append(Problem(problem.file, problem.where, f"limits.{problem.field}",
+                                problem.message, problem.hint))
+    limits = Limits(**{k: v for k, v in values.items() if v is not None})
     order = [(k, getattr(limits, k)) for k in ("lolo", "lo", "hi", "hihi")]
     present = [(k, v) for k, v in order if v is not None]
     for (k1, v1), (k2, v2) in itertools.pairwise(present):
@@ -351,7 +451,7 @@ def _check_fields(raw: dict[str, Any], fields: tuple[Field, ...], file: str, whe
         spec = by_name.get(key)
         if spec is None:
             if check_unknown:
-                close = _closest(key, by_name)
+                close = _closest(key[:100], by_name)
                 hint = f"did you mean '{close}'?" if close else f"allowed: {', '.join(by_name)}"
                 problems.append(Problem(file, where, key, "unknown key", hint))
             continue
@@ -375,60 +475,236 @@ def _closest(key: str, names: dict[str, Field]) -> str | None:
 def _where(index: int | None, sensor_id: Any) -> str:
     place = f"sensors[{index}]" if index is not None else "sensor"
     if isinstance(sensor_id, str) and sensor_id:
-        place += f" '{sensor_id}'"
+        place += f" '{_printable(sensor_id, 64)}'"
     return place
 
 
 def save_sensors(path: Path, sensors: list[SensorSpec]) -> None:
     """Write ``sensors`` back into the config at ``path``, keeping everything else.
 
-    The ``[monitor]`` table and comments outside sensor tables survive; a sensor
-    table whose content is unchanged is kept as it was, comments and all.
+    The file is edited as text, one ``[[sensors]]`` table at a time: an unchanged
+    sensor keeps its exact bytes (comments, layout, key order), a changed one is
+    rewritten in its place, a removed one is cut out with its own lines only, and a
+    new one is appended after the last. So saving twice gives the same bytes. The
+    result is checked by parsing it back; should the text edit not give exactly the
+    wanted sensors (an unusual layout), the file is rewritten through tomlkit instead.
     Written to a temporary file and renamed, so a crash never leaves half a config.
+    """
+    try:
+        old_text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old_text = ""
+    wanted = [spec.to_toml_dict() for spec in sensors]
+    text = _edit_sensor_tables(old_text, wanted)
+    if text is None or not _saves_as(text, old_text, wanted):
+        text = _rebuild_with_tomlkit(old_text, wanted)
+    if text == old_text and path.exists():
+        return  # nothing changed: leave the file (and its time stamp) alone
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+_HEADER = re.compile(r"[ \t]*\[")
+_SENSORS_HEADER = re.compile(r"[ \t]*\[\[[ \t]*sensors[ \t]*\]\][ \t]*(#.*)?\r?\n?")
+_SENSORS_SUBTABLE = re.compile(r"[ \t]*\[\[?[ \t]*sensors[ \t]*\.")
+
+
+def _split_sensor_tables(text: str) -> list[tuple[bool, str]]:
+    """The file as (is_sensor_table, text) pieces that join back to the whole file.
+
+    A sensor piece runs from its ``[[sensors]]`` line to the next table header that
+    is not one of its sub-tables (``[sensors.limits]``).
+    """
+    pieces: list[tuple[bool, str]] = []
+    current: list[str] = []
+    in_sensor = False
+    for line in text.splitlines(keepends=True):
+        starts_sensor = _SENSORS_HEADER.fullmatch(line) is not None
+        other_header = (_HEADER.match(line) is not None and not starts_sensor
+                        and _SENSORS_SUBTABLE.match(line) is None)
+        if starts_sensor or (in_sensor and other_header):
+            carried: list[str] = []
+            if in_sensor:  # comment lines just above a header describe the table below
+                while current[1:] and current[-1].lstrip().startswith("#"):
+                    carried.insert(0, current.pop())
+            if current:
+                pieces.append((in_sensor, "".join(current)))
+            current = carried
+            in_sensor = starts_sensor
+        current.append(line)
+    if current:
+        pieces.append((in_sensor, "".join(current)))
+    return pieces
+
+
+def _trailing_notes(chunk: str) -> str:
+    """The blank and comment lines that end a table's text: they belong to the layout
+    (often to the table below), so a rewritten table keeps them."""
+    lines = chunk.splitlines(keepends=True)
+    n = len(lines)
+    while n > 1 and (not lines[n - 1].strip() or lines[n - 1].lstrip().startswith("#")):
+        n -= 1
+    return "".join(lines[n:])
+
+
+def _edit_one_table(source: str, raw: Any, wanted: dict[str, Any]) -> str | None:
+    """A changed sensor table with only its changed keys rewritten, comments kept.
+
+    None when the old table is not a valid sensor (it is then written afresh).
     """
     import tomlkit
 
+    if not isinstance(raw, dict):
+        return None
+    old, problems = parse_config({"sensors": [raw]}, "<saved>")
+    if problems or not old.sensors:
+        return None
+    before = old.sensors[0].to_toml_dict()
     try:
-        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        doc = tomlkit.document()
-    old_tables = {}
-    for table in doc.get("sensors", []):
-        try:
-            old_tables[table.get("id")] = table
-        except AttributeError:
+        doc = tomlkit.parse(source)
+        table = doc["sensors"][0]  # type: ignore[index]
+    except Exception:  # tomlkit's own errors: write the table afresh instead
+        return None
+    for key in [*before, *(k for k in wanted if k not in before)]:
+        if before.get(key) == wanted.get(key):
             continue
+        if key not in wanted:
+            if key in table:
+                del table[key]
+        elif key == "limits":
+            inline = tomlkit.inline_table()
+            inline.update(wanted[key])
+            table[key] = inline
+        else:
+            table[key] = wanted[key]
+    return tomlkit.dumps(doc)
+
+
+def _leading_notes(chunk: str) -> str:
+    """The comment lines above a table's ``[[sensors]]`` line."""
+    lines = chunk.splitlines(keepends=True)
+    n = 0
+    while n < len(lines) and _SENSORS_HEADER.fullmatch(lines[n]) is None:
+        n += 1
+    return "".join(lines[:n]) if n < len(lines) else ""
+
+
+def _render_sensor(wanted: dict[str, Any]) -> str:
+    import tomlkit
+
+    table = tomlkit.table()
+    for key, value in wanted.items():
+        if key == "limits":
+            inline = tomlkit.inline_table()
+            inline.update(value)
+            table.add(key, inline)
+        else:
+            table.add(key, value)
+    aot = tomlkit.aot()
+    aot.append(table)
+    doc = tomlkit.document()
+    doc.add("sensors", aot)
+    return tomlkit.dumps(doc).strip("\n") + "\n"
+
+
+def _edit_sensor_tables(old_text: str, wanted: list[dict[str, Any]]) -> str | None:
+    """The text edit described in ``save_sensors``; None when the file is not editable so."""
+    try:
+        data = tomllib.loads(old_text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return None
+    old_raw = data.get("sensors", [])
+    pieces = _split_sensor_tables(old_text)
+    sensor_pieces = [text for is_sensor, text in pieces if is_sensor]
+    if not isinstance(old_raw, list) or len(sensor_pieces) != len(old_raw):
+        return None  # e.g. sensors = [ {...} ] inline: not tables to edit one by one
+    old_by_id: dict[Any, int] = {}
+    for index, raw in enumerate(old_raw):
+        if isinstance(raw, dict):
+            old_by_id.setdefault(raw.get("id"), index)
+    kept: list[tuple[int, dict[str, Any]]] = []  # (old index, wanted) in the new order
+    added: list[dict[str, Any]] = []
+    for table in wanted:
+        index = old_by_id.pop(table["id"], None)
+        if index is None:
+            added.append(table)
+        else:
+            kept.append((index, table))
+    surviving = {index for index, _ in kept}
+    fill = iter(kept)  # kept tables fill the surviving tables' places, in the new order
+    out: list[str] = []
+    sensor_index = -1
+    last_sensor_at = -1
+    for is_sensor, chunk in pieces:
+        if not is_sensor:
+            out.append(chunk)
+            continue
+        sensor_index += 1
+        if sensor_index not in surviving:
+            continue  # removed: its lines go, and nothing else
+        index, table = next(fill)
+        source = sensor_pieces[index]
+        if _same_sensor_raw(old_raw[index], table):
+            text = source
+        else:
+            text = _edit_one_table(source, old_raw[index], table) or (
+                _leading_notes(source) + _render_sensor(table) + _trailing_notes(source))
+        if not chunk.endswith("\n") and text is not source:
+            text = text.rstrip("\n")  # the file's last line had no newline: keep it so
+        out.append(text)
+        last_sensor_at = len(out) - 1
+    if added:
+        block = "".join(_render_sensor(table) if i == 0 else "\n" + _render_sensor(table)
+                        for i, table in enumerate(added))
+        at = last_sensor_at + 1 if last_sensor_at >= 0 else len(out)
+        before = "".join(out[:at])
+        if before and not before.endswith("\n"):
+            block = "\n\n" + block
+        elif before and not before.endswith("\n\n"):
+            block = "\n" + block
+        if at < len(out):
+            block += "\n"
+        out.insert(at, block)
+    return "".join(out)
+
+
+def _saves_as(text: str, old_text: str, wanted: list[dict[str, Any]]) -> bool:
+    """True when ``text`` holds exactly ``wanted`` and the old file's other settings."""
+    try:
+        new_data = tomllib.loads(text)
+        old_data = tomllib.loads(old_text) if old_text else {}
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return False
+    if {k: v for k, v in new_data.items() if k != "sensors"} != \
+            {k: v for k, v in old_data.items() if k != "sensors"}:
+        return False
+    config, problems = parse_config({"sensors": new_data.get("sensors", [])}, "<saved>")
+    if problems or len(config.sensors) != len(wanted):
+        return False
+    return [spec.to_toml_dict() for spec in config.sensors] == wanted
+
+
+def _rebuild_with_tomlkit(old_text: str, wanted: list[dict[str, Any]]) -> str:
+    """The fallback: a fresh sensors array in a document that keeps everything else."""
+    import tomlkit
+
+    doc = tomlkit.parse(old_text) if old_text else tomlkit.document()
     new_array = tomlkit.aot()
-    for spec in sensors:
-        wanted = spec.to_toml_dict()
-        old = old_tables.get(spec.id)
-        if old is not None and _same_sensor(old, wanted):
-            new_array.append(old)
-            continue
-        table = tomlkit.table()
-        for key, value in wanted.items():
-            if key == "limits":
-                inline = tomlkit.inline_table()
-                inline.update(value)
-                table.add(key, inline)
-            else:
-                table.add(key, value)
-        new_array.append(table)
+    for table in wanted:
+        rendered = tomlkit.parse(_render_sensor(table))["sensors"]
+        new_array.append(rendered[0])  # type: ignore[index]
     if "sensors" in doc:
         doc["sensors"] = new_array
     else:
         doc.add("sensors", new_array)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    os.replace(tmp, path)
+    return tomlkit.dumps(doc)
 
 
-def _same_sensor(table: Any, wanted: dict[str, Any]) -> bool:
-    try:
-        plain = {k: v for k, v in table.unwrap().items()}
-    except AttributeError:
+def _same_sensor_raw(raw: Any, wanted: dict[str, Any]) -> bool:
+    if not isinstance(raw, dict):
         return False
-    data, problems = parse_config({"sensors": [plain]}, "<saved>")
+    data, problems = parse_config({"sensors": [raw]}, "<saved>")
     if problems or not data.sensors:
         return False
     return data.sensors[0].to_toml_dict() == wanted

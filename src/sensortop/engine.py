@@ -175,6 +175,7 @@ class Engine:
         """
         if spec.id in self.sensors:
             raise ValueError(f"a sensor with id {spec.id!r} already exists")
+        _check_timing(spec)
         if source is None:
             source = source_class(spec.kind)(spec)
         state = SensorState(spec, source, History(self.history_size), AlarmEvaluator(spec.limits))
@@ -349,6 +350,18 @@ class Engine:
                     backoff = min(backoff * 2, BACKOFF_MAX)
         finally:
             await _close_quietly(source)
+
+
+def _check_timing(spec: SensorSpec) -> None:
+    """Refuse what would make a sensor's task spin: a NaN, infinite, zero or negative
+    interval or timeout. The config validator says so first; this guards specs built
+    in code (the add form, tests, embedders), since a spinning task starves every other."""
+    for name in ("interval", "timeout"):
+        value = getattr(spec, name)
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"sensor {spec.id!r}: {name} must be a positive, finite number "
+                             f"of seconds; got {value!r}")
 
 
 def _status_of(exc: BaseException) -> Status:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import signal
 import sys
 import time
@@ -25,27 +26,33 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
                  publish: str | None = None, out: TextIO | None = None) -> int:
     """Run until stopped; return the exit code."""
     out = out or sys.stderr
-    session = SamplingSession(config, log_dir)
     publisher = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # First of all, so a SIGTERM or Ctrl-C during a slow start still stops cleanly.
     for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop.set)
     started = time.monotonic()
-    await session.start()
-    print(f"recording {len(config.sensors)} sensors to {session.recorder.path}", file=out,
-          flush=True)
-    if publish:
-        from sensortop.publish import MqttPublisher
-
-        publisher = MqttPublisher.from_url(publish)
-        await publisher.start(session.engine)
-        print(f"publishing every reading to {publish}", file=out, flush=True)
+    try:
+        session = SamplingSession(config, log_dir)
+    except (ValueError, OSError) as exc:  # a spec built in code that the engine refuses
+        _remove_signal_handlers(loop)
+        print(f"sensortop record: cannot start sampling: {exc}", file=out, flush=True)
+        return 1
     progress = out.isatty()
     handler = _LineHandler(out, progress)
     logging.getLogger("sensortop").addHandler(handler)
     try:
+        await session.start()
+        print(f"recording {count_of(len(config.sensors), 'sensor')} to "
+              f"{session.recorder.path}", file=out, flush=True)
+        if publish and not stop.is_set():
+            from sensortop.publish import MqttPublisher
+
+            publisher = MqttPublisher.from_url(publish)
+            await publisher.start(session.engine)
+            print(f"publishing every reading to {publish}", file=out, flush=True)
         deadline = started + duration if duration is not None else None
         while not stop.is_set():
             wait = PROGRESS_EVERY
@@ -63,9 +70,7 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         await session.engine.stop()
         undelivered = await publisher.stop() if publisher is not None else 0
         await session.stop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signum)
+        _remove_signal_handlers(loop)
         logging.getLogger("sensortop").removeHandler(handler)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
     if publisher is not None:
@@ -76,6 +81,17 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     # the caller asked for either: a script must hear of it.
     failed = session.recorder.error is not None or undelivered
     return 1 if failed else 0
+
+
+def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signum)
+
+
+def count_of(n: int, word: str) -> str:
+    """``1 sensor``, ``2 sensors``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 class _LineHandler(logging.Handler):
@@ -116,9 +132,12 @@ def summary(session: SamplingSession, elapsed: float) -> str:
                     f"{state.failures:>7,}  {last_text}")
     p50, p99 = engine.lateness.percentiles(50, 99)
     files = ", ".join(str(p) for p in recorder.paths) or "(none)"
-    rows.append(f"{engine.readings_total:,} readings in {elapsed:.1f} s; "
+    rows.append(f"{count_of(engine.readings_total, 'reading')} in {elapsed:.1f} s; "
                 f"{recorder.written:,} written to {files}")
-    rows.append(f"sampling lateness p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
+    if math.isfinite(p50) and math.isfinite(p99):
+        rows.append(f"sampling lateness p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
+    else:  # nothing polled yet (a stop within the first interval, or streaming sensors only)
+        rows.append("sampling lateness: no polled readings yet")
     if recorder.error:
         rows.append(f"recorder error: {recorder.error}")
     return "\n".join(rows)

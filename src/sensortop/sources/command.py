@@ -46,6 +46,9 @@ class CommandSource(Source):
             problems.append("give exactly one of argv (a list) or command (a string)")
         if options.get("shell") and not options.get("command"):
             problems.append("shell = true needs command (a string), not argv")
+        command = options.get("command")
+        if command:
+            problems.extend(_command_problems(command, bool(options.get("shell"))))
         if options.get("pattern"):
             try:
                 re.compile(options["pattern"])
@@ -112,6 +115,19 @@ class CommandSource(Source):
             return float(found)
         except (TypeError, ValueError):
             raise SourceError(f"pattern matched {found!r}, which is not a number") from None
+
+
+def _command_problems(command: str, shell: bool) -> list[str]:
+    """What ``record`` would otherwise meet at every read: a line that cannot be split."""
+    try:
+        # A shell quotes as shlex does (and ignores what follows a #).
+        words = shlex.split(command, comments=shell)
+    except ValueError as exc:  # "No closing quotation", "No escaped character"
+        what = "is not valid shell" if shell else "cannot be split into arguments"
+        return [f"command {what}: {exc}"]
+    if not words and not shell:
+        return ["command has no program in it"]
+    return []
 
 
 async def _kill_and_reap(process: asyncio.subprocess.Process) -> None:
