@@ -294,3 +294,20 @@ def test_the_engine_accepts_an_ordinary_spec() -> None:
     engine = Engine()
     engine.add(SensorSpec(id="a", interval=0.5, timeout=0.5))
     assert list(engine.sensors) == ["a"]
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"url": "ftp://host/x"}, "url must be http://host/"),
+    ({"url": "http://"}, "url must be http://host/"),
+    ({"url": "http://h/x", "headers": {"A": {"b": 1}}}, "headers.A must be a string"),
+    ({"url": "http://h/x", "headers": {"A": "x\r\nInjected: 1"}}, "must be on one line"),
+])
+def test_http_settings_every_read_would_fail_on_are_found_by_check(
+        options: dict[str, Any], message: str) -> None:
+    (problem,) = problems_of({"sensors": [{"id": "h", "kind": "http", **options}]})
+    assert message in problem and "sensors[0] 'h'" in problem
+
+
+def test_duplicate_ids_are_reported_with_both_places() -> None:
+    (problem,) = problems_of({"sensors": [{"id": "a"}, {"id": "b"}, {"id": "a"}]})
+    assert "sensors[2] 'a'" in problem and "also used by sensors[0]" in problem

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sensortop.config import load_config, make_sensor, save_sensors
 from sensortop.tui.config_saver import save_config
 
@@ -116,3 +118,22 @@ def test_save_config_twice_from_the_dashboard_is_idempotent(tmp_path: Path) -> N
     first = path.read_bytes()
     save_config(load_config(path), load_config(path).sensors)
     assert path.read_bytes() == first
+
+
+def test_a_file_with_a_byte_order_mark_loads_and_saves_keeping_it(tmp_path: Path) -> None:
+    path = tmp_path / "notepad.toml"
+    path.write_bytes(b'\xef\xbb\xbf[[sensors]]\nid = "a"\n')
+    assert [s.id for s in load_config(path).sensors] == ["a"]
+    save_sensors(path, [*load_config(path).sensors, make_sensor({"id": "b"})])
+    assert path.read_bytes().startswith(b'\xef\xbb\xbf[[sensors]]\nid = "a"\n\n[[sensors]]')
+    assert [s.id for s in load_config(path).sensors] == ["a", "b"]
+
+
+def test_saving_over_a_file_broken_by_hand_refuses_and_keeps_it(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    specs = load_config(path).sensors
+    broken = COMMENTED + "\n[[sensors]\nid = 'half-typed\n"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(OSError, match="no longer valid TOML"):
+        save_sensors(path, specs)
+    assert path.read_text(encoding="utf-8") == broken

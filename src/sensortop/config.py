@@ -261,7 +261,7 @@ def _read_config_text(path: Path, file: str) -> str:
     if len(data) > MAX_CONFIG_BYTES:
         raise fail(f"larger than {MAX_CONFIG_BYTES // 1024**2} MB: not a sensortop config")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # Notepad's byte-order mark
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise fail(f"not UTF-8 text (line {line}: {exc.reason})",
@@ -494,6 +494,17 @@ def save_sensors(path: Path, sensors: list[SensorSpec]) -> None:
         old_text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         old_text = ""
+    except UnicodeDecodeError as exc:
+        raise OSError(f"cannot update {path}: it is no longer UTF-8 text ({exc.reason}); "
+                      "fix or move it, then save again") from None
+    bom = "\ufeff" if old_text.startswith("\ufeff") else ""
+    old_text = old_text.removeprefix(bom)
+    try:
+        tomllib.loads(old_text)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        # Edited by hand since it was loaded: never overwrite what someone is writing.
+        raise OSError(f"cannot update {path}: it is no longer valid TOML ({exc}); "
+                      "fix or move it, then save again") from None
     wanted = [spec.to_toml_dict() for spec in sensors]
     text = _edit_sensor_tables(old_text, wanted)
     if text is None or not _saves_as(text, old_text, wanted):
@@ -501,7 +512,7 @@ def save_sensors(path: Path, sensors: list[SensorSpec]) -> None:
     if text == old_text and path.exists():
         return  # nothing changed: leave the file (and its time stamp) alone
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(bom + text, encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -35,6 +35,21 @@ class HttpSource(Source):
         Field("verify_tls", bool, True, "check the server's TLS certificate"),
     )
 
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> list[str]:
+        """What every read would otherwise fail on, found by check-config instead."""
+        problems = []
+        url = options.get("url") or ""
+        scheme, _, rest = url.partition("://")
+        if scheme.lower() not in ("http", "https") or not rest.split("/")[0]:
+            problems.append(f"url must be http://host/... or https://host/...; got {url[:80]!r}")
+        for name, value in (options.get("headers") or {}).items():
+            if not isinstance(value, str | int | float) or isinstance(value, bool):
+                problems.append(f"headers.{name} must be a string; got {type(value).__name__}")
+            elif any(c in str(value) + name for c in "\r\n\0"):
+                problems.append(f"headers.{name} must be on one line")
+        return problems
+
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
         self.client: httpx.AsyncClient | None = None
@@ -42,9 +57,9 @@ class HttpSource(Source):
     async def connect(self) -> None:
         import httpx
 
-        url = self.options["url"]
-        if not url.startswith(("http://", "https://")):
-            raise SourceError(f"url must start with http:// or https://; got {url!r}")
+        problems = self.check_options(self.options)
+        if problems:
+            raise SourceError("; ".join(problems))
         headers = {str(k): str(v) for k, v in (self.options.get("headers") or {}).items()}
         self.client = httpx.AsyncClient(
             headers=headers, verify=self.options.get("verify_tls", True),
