@@ -140,21 +140,29 @@ def main(argv: list[str] | None = None) -> int:
 
 @contextlib.contextmanager
 def deferred_interrupt() -> Iterator[None]:
-    """Hold a Ctrl-C until the block is done, then raise it.
+    """Hold a Ctrl-C (and record's start-up SIGTERM) until the block is done, then act on it.
 
     For heavy imports: a KeyboardInterrupt in the middle of importing numpy's C
     extension left it half-initialised and the process died of SIGSEGV on the way out.
     """
     caught: list[int] = []
+    held = [signal.SIGINT]
+    if signal.getsignal(signal.SIGTERM) is _terminated:
+        held.append(signal.SIGTERM)
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+        for signum in held:
+            previous[signum] = signal.signal(signum, lambda signum, frame: caught.append(signum))
     except ValueError:  # not the main thread: signals are not ours to hold
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if signal.SIGTERM in caught:
+        raise SystemExit(128 + signal.SIGTERM)
     if caught:
         raise KeyboardInterrupt
 

@@ -74,7 +74,7 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         logging.getLogger("sensortop").removeHandler(handler)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
     if publisher is not None:
-        print(f"published {publisher.published:,} readings to {publish}"
+        print(f"published {count_of(publisher.published, 'reading')} to {publish}"
               + (f"; {undelivered:,} could not be delivered ({publisher.last_error})"
                  if undelivered else ""), file=out, flush=True)
     # Readings saved to a rescue file are not lost, but they are not in the log
