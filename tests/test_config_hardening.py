@@ -311,3 +311,17 @@ def test_http_settings_every_read_would_fail_on_are_found_by_check(
 def test_duplicate_ids_are_reported_with_both_places() -> None:
     (problem,) = problems_of({"sensors": [{"id": "a"}, {"id": "b"}, {"id": "a"}]})
     assert "sensors[2] 'a'" in problem and "also used by sensors[0]" in problem
+
+
+def test_a_deadband_as_wide_as_the_normal_band_is_refused() -> None:
+    (problem,) = problems_of({"sensors": [{"id": "a", "limits": {"lo": 0, "hi": 1,
+                                                                 "deadband": 1}}]})
+    assert "field 'limits.deadband'" in problem and "smaller than hi - lo (1)" in problem
+    assert problems_of({"sensors": [{"id": "a", "limits": {"lo": 0, "hi": 1,
+                                                           "deadband": 0.5}}]}) == []
+
+
+@pytest.mark.parametrize("name", ["name", "units"])
+def test_a_label_with_a_line_break_is_refused(name: str) -> None:
+    (problem,) = problems_of({"sensors": [{"id": "a", name: "two\nlines"}]})
+    assert f"field '{name}'" in problem and "one line" in problem

@@ -157,14 +157,14 @@ MONITOR_FIELDS: tuple[Field, ...] = (
           minimum=2, maximum=MAX_HISTORY),
     Field("rotate_mb", float, 100.0, "start a new numbered log file past this size",
           minimum=0.001, maximum=1_000_000),
-    Field("title", str, "", "title shown in the dashboard header"),
+    Field("title", str, "", "title shown in the dashboard header", one_line=True),
 )
 
 SENSOR_FIELDS: tuple[Field, ...] = (
     Field("id", str, help="unique, lower case letters, digits and _ (used in the log)"),
-    Field("name", str, "", "a label for the panel"),
+    Field("name", str, "", "a label for the panel", one_line=True),
     Field("kind", str, "simulated", "which source reads it"),
-    Field("units", str, "", "units shown and logged, e.g. °C"),
+    Field("units", str, "", "units shown and logged, e.g. °C", one_line=True),
     Field("interval", float, 1.0, "seconds between readings", minimum=0.001,
           maximum=86_400),
     Field("timeout", float, None, "seconds a read may take before it counts as a timeout",
@@ -435,11 +435,23 @@ def _parse_limits(raw: dict[str, Any] | None, file: str, where: str,
     limits = Limits(**{k: v for k, v in values.items() if v is not None})
     order = [(k, getattr(limits, k)) for k in ("lolo", "lo", "hi", "hihi")]
     present = [(k, v) for k, v in order if v is not None]
+    in_order = True
     for (k1, v1), (k2, v2) in itertools.pairwise(present):
         if v1 >= v2:
+            in_order = False
             problems.append(Problem(file, where, "limits",
                                     f"{k1} ({v1:g}) must be below {k2} ({v2:g})",
                                     "order is lolo < lo < hi < hihi"))
+    low = next(((k, v) for k, v in present[::-1] if k in ("lo", "lolo")), None)
+    high = next(((k, v) for k, v in present if k in ("hi", "hihi")), None)
+    if in_order and low and high and limits.deadband >= high[1] - low[1]:
+        # In alarm at hi, a value must fall below hi - deadband to clear: past lo it
+        # would still show hi, hiding the low alarm.
+        problems.append(Problem(
+            file, where, "limits.deadband",
+            f"{limits.deadband:g} must be smaller than {high[0]} - {low[0]} "
+            f"({high[1] - low[1]:g}), or a value past {low[0]} still shows {high[0]}",
+            "the deadband is a small margin for noise at one limit"))
     return limits
 
 

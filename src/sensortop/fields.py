@@ -54,6 +54,7 @@ class Field:
     maximum: float | None = None
     exclusive_minimum: bool = False
     optional: bool = False  # None is an accepted value
+    one_line: bool = False  # a label: no line breaks or other control characters
 
     @property
     def required(self) -> bool:
@@ -64,6 +65,8 @@ class Field:
         if raw is None and self.optional:
             return None
         value = _coerce_type(self.type, raw)
+        if self.one_line and isinstance(value, str) and not value.isprintable():
+            raise ValueError(f"must be one line of printable text; got {show(raw)}")
         if self.choices is not None and value not in self.choices:
             raise ValueError(f"must be one of {', '.join(self.choices)}; got {show(raw)}")
         if isinstance(value, int | float) and not isinstance(value, bool):
