@@ -325,3 +325,22 @@ def test_a_deadband_as_wide_as_the_normal_band_is_refused() -> None:
 def test_a_label_with_a_line_break_is_refused(name: str) -> None:
     (problem,) = problems_of({"sensors": [{"id": "a", name: "two\nlines"}]})
     assert f"field '{name}'" in problem and "one line" in problem
+
+
+@pytest.mark.parametrize(("kind", "options", "message"), [
+    ("opcua", {"endpoint": "http://127.0.0.1:4840/", "node": "ns=2;i=2"},
+     "endpoint must be opc.tcp://"),
+    ("mqtt", {"topic": ""}, "topic must not be empty"),
+    ("mqtt", {"topic": "plant/#/temp"}, "not a valid MQTT filter"),
+    ("mqtt", {"topic": "plant/te+mp"}, "not a valid MQTT filter"),
+])
+def test_peer_addresses_every_connect_would_fail_on_are_found_by_check(
+        kind: str, options: dict[str, Any], message: str) -> None:
+    table = {"id": "p", "kind": kind, **MINIMAL[kind], **options}
+    (problem,) = problems_of({"sensors": [table]})
+    assert message in problem
+
+
+def test_valid_mqtt_filters_pass() -> None:
+    for topic in ("plant/+/temp", "plant/#", "#", "a/b/c"):
+        assert problems_of(place("mqtt", "topic", topic)) == [], topic

@@ -54,7 +54,8 @@ async def test_unknown_node_is_a_clear_error(peer: OpcUaPeer) -> None:
 
 
 async def test_bad_endpoint_scheme_is_refused() -> None:
-    source = OpcUaSource(spec("o", "opcua", endpoint="http://127.0.0.1:4840", node="i=2258"))
+    source = OpcUaSource(spec("o", "opcua", endpoint="opc.tcp://127.0.0.1:4840", node="i=2258"))
+    source.options["endpoint"] = "http://127.0.0.1:4840"  # check-config refuses it first
     with pytest.raises(SourceError, match=re.escape("opc.tcp://")):
         await source.connect()
 

@@ -43,6 +43,19 @@ class MqttSource(Source):
         Field("client_id", str, None, "MQTT client id (random when empty)", optional=True),
     )
 
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> list[str]:
+        """A topic the broker would refuse at every connect, found by check-config instead."""
+        topic = options.get("topic") or ""
+        if not topic:
+            return ["topic must not be empty"]
+        levels = topic.split("/")
+        if any(("+" in level and level != "+") or ("#" in level and level != "#")
+               for level in levels) or "#" in levels[:-1]:
+            return [f"topic {topic[:80]!r} is not a valid MQTT filter: + and # stand "
+                    "for whole levels, and # only last"]
+        return []
+
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
         self.client: aiomqtt.Client | None = None

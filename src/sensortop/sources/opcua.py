@@ -54,6 +54,14 @@ class OpcUaSource(Source):
         Field("password", str, None, "password", optional=True),
     )
 
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> list[str]:
+        """What every connect would otherwise fail on, found by check-config instead."""
+        endpoint = options.get("endpoint") or ""
+        if not endpoint.startswith("opc.tcp://") or len(endpoint) <= len("opc.tcp://"):
+            return [f"endpoint must be opc.tcp://host:port/...; got {endpoint[:80]!r}"]
+        return []
+
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
         # The engine picks streaming or polling per instance, so poll mode polls on its schedule.
@@ -71,8 +79,9 @@ class OpcUaSource(Source):
         from asyncua import Client, ua
 
         endpoint = self.options["endpoint"]
-        if not endpoint.startswith("opc.tcp://"):
-            raise SourceError(f"endpoint must start with opc.tcp://; got {endpoint!r}")
+        problems = self.check_options(self.options)
+        if problems:
+            raise SourceError("; ".join(problems))
         client = Client(endpoint, timeout=max(self.spec.timeout, 0.5), watchdog_intervall=1.0)
         if self.options.get("username"):
             client.set_user(self.options["username"])
