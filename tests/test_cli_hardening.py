@@ -177,3 +177,12 @@ def test_an_early_sigterm_to_record_never_prints_a_traceback(tmp_path: Path,
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err
     assert process.returncode in (0, 143, -signal.SIGTERM), err
+
+
+@pytest.mark.parametrize("args", [["--config", ""], ["record", "--config", ""],
+                                  ["record", "--log-dir", ""], ["lookup", "x",
+                                                                "--pubchem-url", ""]])
+def test_an_empty_path_or_url_flag_is_a_usage_error_not_the_default(
+        args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    assert "is empty" in capsys.readouterr().err

@@ -173,6 +173,12 @@ def _terminated(signum: int, frame: Any) -> NoReturn:
 
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
+    for flag, names in (("--config", ("config", "sub_config")),
+                        ("--log-dir", ("log_dir", "sub_log_dir")),
+                        ("--pubchem-url", ("pubchem_url", "sub_pubchem_url"))):
+        if any(getattr(args, name, None) == "" for name in names):
+            # An empty $VARIABLE in a script: not the built-in default it would fall back to.
+            raise UsageError(f"{flag} is empty")
     config_flag = getattr(args, "sub_config", None) or args.config
     log_dir_flag = getattr(args, "sub_log_dir", None) or args.log_dir
     if command == "check-config":
