@@ -137,3 +137,14 @@ def test_saving_over_a_file_broken_by_hand_refuses_and_keeps_it(tmp_path: Path) 
     with pytest.raises(OSError, match="no longer valid TOML"):
         save_sensors(path, specs)
     assert path.read_text(encoding="utf-8") == broken
+
+
+def test_saving_through_a_symlink_updates_the_target_and_keeps_the_link(tmp_path: Path) -> None:
+    real = write(tmp_path, COMMENTED)
+    real.chmod(0o640)
+    link = tmp_path / "current.toml"
+    link.symlink_to(real)
+    save_sensors(link, [*load_config(link).sensors, make_sensor({"id": "level"})])
+    assert link.is_symlink()
+    assert [s.id for s in load_config(real).sensors][-1] == "level"
+    assert real.stat().st_mode & 0o777 == 0o640

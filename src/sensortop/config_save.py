@@ -7,8 +7,10 @@ the README, "Configuration".
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -48,9 +50,12 @@ def save_sensors(path: Path, sensors: list[SensorSpec]) -> None:
         text = _rebuild_with_tomlkit(old_text, wanted)
     if text == old_text and path.exists():
         return  # nothing changed: leave the file (and its time stamp) alone
-    tmp = path.with_name(f".{path.name}.tmp")
+    target = path.resolve()  # a symlinked config stays a symlink; its target is updated
+    tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(bom + text, encoding="utf-8")
-    os.replace(tmp, path)
+    with contextlib.suppress(OSError):  # keep the file's permissions (e.g. group-writable)
+        os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+    os.replace(tmp, target)
 
 
 _HEADER = re.compile(r"[ \t]*\[")
