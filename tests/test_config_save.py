@@ -148,3 +148,18 @@ def test_saving_through_a_symlink_updates_the_target_and_keeps_the_link(tmp_path
     assert link.is_symlink()
     assert [s.id for s in load_config(real).sensors][-1] == "level"
     assert real.stat().st_mode & 0o777 == 0o640
+
+
+def test_saving_the_builtin_config_never_overwrites_an_existing_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sensortop.config import default_config_path
+    from sensortop.tui import config_saver
+
+    (tmp_path / "sensortop.toml").write_text("# someone else's\n", encoding="utf-8")
+    chosen = iter([tmp_path / "sensortop.toml", tmp_path / "sensortop-2.toml"])
+    monkeypatch.setattr(config_saver, "new_config_path", lambda folder: next(chosen))
+    builtin = load_config(default_config_path())
+    path, note = save_config(builtin, builtin.sensors, folder=tmp_path)
+    assert path == (tmp_path / "sensortop-2.toml").absolute()
+    assert (tmp_path / "sensortop.toml").read_text(encoding="utf-8") == "# someone else's\n"
+    assert "read-only" in note

@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     look.add_argument("names", nargs="+", metavar="NAME")
     look.add_argument("--pubchem-url", dest="sub_pubchem_url", metavar="URL",
                       help="PUG REST base URL")
-    look.add_argument("--json", action="store_true", help="one JSON object per name")
+    look.add_argument("--json", action="store_true",
+                      help="print a JSON array with one object per name")
 
     check = sub.add_parser("check-config", help="validate a config file")
     check.add_argument("path", metavar="PATH")

@@ -38,16 +38,28 @@ def new_config_path(folder: Path) -> Path:
     return candidate
 
 
+def _create_new(folder: Path, text: str) -> Path:
+    """Write ``text`` to a new ``sensortop[-n].toml``; exclusive creation, so a file that
+    appeared since the name was chosen (another dashboard saving) is never overwritten."""
+    while True:
+        target = new_config_path(folder)
+        try:
+            with open(target, "x", encoding="utf-8") as handle:
+                handle.write(text)
+        except FileExistsError:
+            continue
+        return target
+
+
 def save_config(config: Config, specs: list[SensorSpec],
                 folder: Path | None = None) -> tuple[Path, str]:
     """Write ``specs``; return the file written and a note for the user. Blocking I/O."""
     note = ""
     path = config.path
     if _is_builtin(path):
-        target = new_config_path(folder or Path.cwd())
         source = default_config_path()
         text = source.read_text(encoding="utf-8") if path is not None else ""
-        target.write_text(text, encoding="utf-8")
+        target = _create_new(folder or Path.cwd(), text)
         note = (" (a new file: the built-in config is read-only; "
                 f"start with --config {target.name} to use it)")
         path = target
