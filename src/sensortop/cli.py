@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"sensortop: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except Exception as exc:
+    except Exception as exc:  # ConfigError, imported late with the config machinery
         from sensortop.config import ConfigError
 
         if not isinstance(exc, ConfigError):
