@@ -15,6 +15,7 @@ from sensortop.tui.widgets.lookup_pane import (
     LOOKING_UP,
     LookupPane,
     PubChemSuggester,
+    fit_words,
     split_names,
 )
 
@@ -176,3 +177,70 @@ async def test_suggester_completes_the_last_name_typed(standin: PubChemStandin) 
 
 def test_split_names_trims_and_drops_blanks_and_repeats() -> None:
     assert split_names(" water,, Acetic acid , WATER,") == ["water", "Acetic acid"]
+
+
+async def test_down_from_the_input_reaches_the_rows_and_up_goes_back(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "water, aspirin")
+        await wait_for(pilot, lambda: status(pane, "aspirin") == "found")
+        table = pane.query_one(DataTable)
+        await pilot.press("down")
+        assert pilot.app.focused is table and table.cursor_row == 0
+        await pilot.press("down")
+        assert table.cursor_row == 1 and "aspirin" in pane.detail_text()
+        await pilot.press("up", "up")
+        assert pilot.app.focused is pane.query_one(Input)
+
+
+async def test_down_in_an_empty_pane_stays_in_the_input(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test() as pilot:
+        pane.focus_input()
+        await pilot.press("down")
+        assert pilot.app.focused is pane.query_one(Input)
+
+
+async def test_a_long_failure_reason_is_whole_or_cut_at_a_word_with_an_ellipsis(
+    refused_url: str, cache_dir: Path
+) -> None:
+    pane = make_pane(refused_url, cache_dir, retries=0)
+    async with PaneApp(pane).run_test(size=(44, 20)) as pilot:
+        await type_and_enter(pilot, pane, "water")
+        await wait_for(pilot, lambda: status(pane, "water").startswith("network error"))
+        shown = status(pane, "water")
+        whole = pane.detail_text().splitlines()[1].removeprefix("status     ")
+        assert len(whole) > len(shown) and shown.endswith("…")
+        assert whole.startswith(shown[:-1])  # a prefix of the real words
+        assert whole[len(shown) - 1] in " ,:;("  # cut between words, not inside one
+        assert len(shown) <= pane.status_room()  # not cut again by the table's edge
+        await pilot.resize_terminal(140, 20)
+        await wait_for(pilot, lambda: status(pane, "water") == whole)
+
+
+def test_fit_words_cuts_between_words_and_marks_the_cut() -> None:
+    text = "network error, retrying in 2 s (1/4)"
+    assert fit_words(text, 60) == text
+    assert fit_words(text, 17) == "network error…"
+    assert fit_words("supercalifragilistic", 8) == "superca…"
+    assert fit_words(text, 1) == "…"
+    assert all(len(fit_words(text, n)) <= n for n in range(1, 40))
+
+
+async def test_the_details_follow_the_rows_instead_of_the_pane_bottom(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test(size=(60, 40)) as pilot:
+        await type_and_enter(pilot, pane, "water, aspirin")
+        await wait_for(pilot, lambda: status(pane, "aspirin") == "found")
+        await pilot.pause()
+        table = pane.query_one(DataTable)
+        details = pane.query_one("#lookup-detail-scroll")
+        assert table.region.height <= 4  # a header and two rows, not half the pane empty
+        assert details.region.y == table.region.bottom
+        assert details.region.bottom == pane.region.bottom  # the rest is the details'

@@ -12,8 +12,10 @@ import asyncio
 import contextlib
 from pathlib import Path
 
-from textual import on, work
+from rich.cells import cell_len
+from textual import events, on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.suggester import Suggester
@@ -41,6 +43,32 @@ def split_names(text: str) -> list[str]:
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
+
+
+def fit_words(text: str, room: int) -> str:
+    """``text`` whole if it fits in ``room`` cells, else cut at a word and ended with ``…``
+    (never a bare ``network error, re``): the whole text is in the detail area."""
+    if cell_len(text) <= room:
+        return text
+    if room <= 1:
+        return "…"
+    cut = text[: room - 1]
+    while cell_len(cut) > room - 1:
+        cut = cut[:-1]
+    space = cut.rfind(" ")
+    if space >= (room - 1) // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,:;(") + "…"
+
+
+class LookupTable(DataTable[str]):
+    """The results; Up on the first row goes back to the name input (Down came from it)."""
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0:
+            self.screen.focus_previous()
+            return
+        super().action_cursor_up()
 
 
 class PubChemSuggester(Suggester):
@@ -74,21 +102,28 @@ class PubChemSuggester(Suggester):
 class LookupPane(Vertical):
     """An input for names, a table of results, and every property of the highlighted row."""
 
+    BINDINGS = [  # noqa: RUF012
+        Binding("down", "rows", "Rows", show=False),
+        Binding("escape", "app.focus_panels", "Back to the panels"),
+    ]
+
+    # The table is as tall as its rows (up to half the pane) and the details follow
+    # right under it, taking the rest: no empty table with the details pinned low.
     DEFAULT_CSS = """
     LookupPane {
         height: 1fr;
-        min-width: 40;
+        min-width: 38;
     }
     LookupPane > Input {
         margin: 0 0 1 0;
     }
     LookupPane > DataTable {
-        height: 1fr;
-        min-height: 5;
+        height: auto;
+        max-height: 50%;
     }
     LookupPane > #lookup-detail-scroll {
-        height: auto;
-        max-height: 14;
+        height: 1fr;
+        min-height: 5;
         border-top: solid $primary-muted;
     }
     LookupPane #lookup-detail {
@@ -114,6 +149,7 @@ class LookupPane(Vertical):
         self._results: dict[RowKey, LookupResult] = {}
         self._names: dict[RowKey, str] = {}
         self._synonyms: dict[RowKey, list[str] | str] = {}
+        self._status: dict[RowKey, str] = {}  # whole words; the table shows them fitted
         self._batch = 0
 
     @property
@@ -126,7 +162,7 @@ class LookupPane(Vertical):
             id="lookup-input",
             suggester=PubChemSuggester(self._client) if self._suggest else None,
         )
-        yield DataTable(id="lookup-table", cursor_type="row", zebra_stripes=True)
+        yield LookupTable(id="lookup-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="lookup-detail-scroll"):
             yield Static("Type names above, e.g. acetic acid, toluene", id="lookup-detail")
 
@@ -143,6 +179,15 @@ class LookupPane(Vertical):
     def focus_input(self) -> None:
         """Put the cursor in the name input (the dashboard binds this to ``c``)."""
         self.query_one(Input).focus()
+
+    def action_rows(self) -> None:
+        """Down from the input: into the rows (the table's own Down moves among them)."""
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._fit_statuses)
 
     # -- look-ups ---------------------------------------------------------------
 
@@ -163,11 +208,13 @@ class LookupPane(Vertical):
         self._results.clear()
         self._names.clear()
         self._synonyms.clear()
+        self._status.clear()
         keys: dict[str, RowKey] = {}
         for name in names:
             key = table.add_row(name, "", "", "", LOOKING_UP, key=normalise_query(name))
             keys[normalise_query(name)] = key
             self._names[key] = name
+            self._status[key] = LOOKING_UP
         self._show_detail()
 
         def progress(query: str, words: str) -> None:
@@ -186,10 +233,29 @@ class LookupPane(Vertical):
             raise
 
     def _set_status(self, key: RowKey | None, words: str) -> None:
-        if key is None:
+        if key is None or key not in self._names:
             return
-        with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
-            self.query_one(DataTable).update_cell(key, "status", words, update_width=True)
+        self._status[key] = words
+        self._fit_statuses()
+        if self._highlighted_key() == key:
+            self._show_detail()
+
+    def status_room(self) -> int:
+        """Cells the status column has before the table's right edge."""
+        table = self.query_one(DataTable)
+        others = sum(column.get_render_width(table) for column in table.columns.values()
+                     if column.key != "status")
+        return table.scrollable_content_region.width - others - 2 * table.cell_padding
+
+    def _fit_statuses(self) -> None:
+        """Each row's status whole or cut at a word with ``…``, never by the table's edge."""
+        table = self.query_one(DataTable)
+        if table.scrollable_content_region.width <= 0:
+            return  # not laid out yet: fitted on the first resize
+        room = max(self.status_room(), 6)
+        for key, words in self._status.items():
+            with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
+                table.update_cell(key, "status", fit_words(words, room), update_width=True)
 
     def _fill_row(self, key: RowKey, result: LookupResult) -> None:
         self._results[key] = result
@@ -199,13 +265,14 @@ class LookupPane(Vertical):
             "cid": str(compound.cid) if compound else "",
             "formula": (compound.molecular_formula or "") if compound else "",
             "mw": _number(compound.molecular_weight) if compound else "",
-            "status": result.describe() + (" (cached)" if result.from_cache else ""),
         }
         try:
             for column, value in cells.items():
                 table.update_cell(key, column, value, update_width=True)
         except (CellDoesNotExist, RowDoesNotExist):
             return
+        self._status[key] = result.describe() + (" (cached)" if result.from_cache else "")
+        self._fit_statuses()
         if self._highlighted_key() == key:
             self._show_detail()
 
@@ -250,7 +317,7 @@ class LookupPane(Vertical):
         name = self._names.get(key, "")
         result = self._results.get(key)
         if result is None:
-            return f"{name}\n{LOOKING_UP}"
+            return f"{name}\n{self._status.get(key, LOOKING_UP)}"
         lines = [name, f"status     {result.describe()}" + (
             " (from cache)" if result.from_cache else "")]  # fmt: skip
         compound = result.compound
