@@ -136,3 +136,22 @@ async def test_removing_the_last_sensor_leaves_focus_on_the_grid(tmp_path: Path)
             await until(pilot, lambda: isinstance(app.focused, SensorPanel), "its panel")
     finally:
         await app.link.stop()
+
+
+
+async def test_textual_auto_focus_can_pick_only_a_panel(tmp_path: Path) -> None:
+    """In a real terminal Textual auto-focused the lookup's input while the screen was
+    composed (before any panel existed); hidden below 110 columns, the input then handed
+    focus to the last panel as it hid. Pilot composes in another order, so the rule is
+    checked where it lives: what the dashboard screen's auto-focus may select."""
+    app = make_app(load_config(write_config(tmp_path)), tmp_path / "logs")
+    try:
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen_stack[0]
+            rule = screen.AUTO_FOCUS or app.AUTO_FOCUS
+            assert rule
+            candidates = list(screen.query(rule))
+            assert candidates and all(isinstance(w, SensorPanel) for w in candidates)
+    finally:
+        await app.link.stop()

@@ -108,6 +108,14 @@ class SensortopApp(App[int]):
         self.title = config.name
 
     # -- layout ------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        screen = super().get_default_screen()
+        # Textual would focus the first focusable widget at start: the lookup's input, where
+        # keys are typed (and, hidden below 110 columns, it hands focus to a panel of its
+        # choosing as it hides). Only a panel may take focus by itself; see _focus_grid.
+        screen.AUTO_FOCUS = "SensorPanel"  # type: ignore[misc]
+        return screen
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="main"):
