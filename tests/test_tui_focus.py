@@ -155,3 +155,22 @@ async def test_textual_auto_focus_can_pick_only_a_panel(tmp_path: Path) -> None:
             assert candidates and all(isinstance(w, SensorPanel) for w in candidates)
     finally:
         await app.link.stop()
+
+
+async def test_panel_keys_do_nothing_while_the_lookup_covers_the_grid(tmp_path: Path) -> None:
+    app = make_app(load_config(write_config(tmp_path)), tmp_path / "logs")
+    try:
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.press("c")
+            await until(pilot, lambda: isinstance(app.focused, Input), "the input")
+            app.query_one(LookupPane).query_one("#lookup-table").focus()
+            await pilot.pause()
+            await pilot.press("d", "space")
+            await pilot.pause()
+            assert len(app.screen_stack) == 1 and not app.link.engine.sensors["temp_a"].paused
+            assert app.check_action("remove_sensor", ()) is None  # shown disabled
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.focused, SensorPanel), "a panel")
+            assert app.check_action("remove_sensor", ()) is True
+    finally:
+        await app.link.stop()

@@ -232,6 +232,7 @@ class SensortopApp(App[int]):
             self._last_panel = widget
         in_side = any(node.id == "side" for node in widget.ancestors_with_self)
         self.query_one("#main").set_class(in_side, "-lookup")
+        self.refresh_bindings()  # the footer drops the panel keys while the grid is hidden
 
     def _focus_grid(self, index: int = 0) -> None:
         """Focus stays on the grid, never left to Textual's pick of the first input (the
@@ -268,7 +269,8 @@ class SensortopApp(App[int]):
         if action in GRID_ACTIONS and len(self.screen_stack) > 1:
             return False
         if action in ("remove_sensor", "toggle_pause", "acknowledge", "detail"):
-            return bool(self.is_mounted and self.grid.panels) or None
+            # not on panels out of sight (the lookup covers the grid below 110 columns)
+            return bool(self.is_mounted and self.grid.panels and self.grid.display) or None
         return True
 
     # -- sensors ---------------------------------------------------------------------

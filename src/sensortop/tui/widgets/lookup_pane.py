@@ -184,7 +184,7 @@ class LookupPane(Vertical):
         """Down from the input: into the rows (the table's own Down moves among them)."""
         table = self.query_one(DataTable)
         if table.row_count:
-            table.focus()
+            self.screen.set_focus(table)  # now, not after keys already typed ahead
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._fit_statuses)
