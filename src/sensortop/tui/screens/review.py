@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Select, Static
@@ -40,10 +41,10 @@ class ReviewScreen(Screen[None]):
     ReviewScreen { layout: vertical; }
     ReviewScreen #review-bar { height: 3; }
     ReviewScreen #review-run { width: 1fr; }
-    ReviewScreen #review-progress { width: 40; padding: 1 1; }
+    ReviewScreen #review-progress { width: 30; padding: 1 1; }
     ReviewScreen #review-status { height: 1; padding: 0 1; }
-    ReviewScreen #review-table { height: 1fr; min-height: 5; }
-    ReviewScreen #review-chart { height: 2fr; min-height: 8; }
+    ReviewScreen #review-table { height: auto; max-height: 40%; min-height: 4; }
+    ReviewScreen #review-chart { height: 1fr; min-height: 8; }
     """
 
     class Progress(Message):
@@ -92,10 +93,12 @@ class ReviewScreen(Screen[None]):
         if runs:
             options.append(("all runs", ALL_RUNS))
         chosen = self._default_run(runs)
-        with Static(id="review-bar"):
+        # The progress bar beside the run, not on a row of its own: at 80x24 every row
+        # is a table row or chart row more. The table is as tall as its rows (to 40 %).
+        with Horizontal(id="review-bar"):
             yield Select(options, value=chosen if chosen else Select.NULL,
                          allow_blank=not options, id="review-run", prompt="log file")
-        yield ProgressBar(total=100, show_eta=False, id="review-progress")
+            yield ProgressBar(total=100, show_eta=False, id="review-progress")
         yield Label(f"logs in {self.log_dir}", id="review-status")
         yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
         yield Static("select a sensor to see its chart", id="review-chart")
