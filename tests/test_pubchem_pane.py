@@ -244,3 +244,26 @@ async def test_the_details_follow_the_rows_instead_of_the_pane_bottom(
         assert table.region.height <= 4  # a header and two rows, not half the pane empty
         assert details.region.y == table.region.bottom
         assert details.region.bottom == pane.region.bottom  # the rest is the details'
+
+
+async def test_a_narrow_pane_keeps_name_and_status_and_drops_what_does_not_fit(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test(size=(44, 20)) as pilot:
+        long_name = "a very long compound name nobody knows"
+        await type_and_enter(pilot, pane, f"water, {long_name}")
+        await wait_for(pilot, lambda: status(pane, long_name) == "not found")
+        table = pane.query_one(DataTable)
+        shown = [column.key.value for column in table.columns.values()]
+        assert shown[0] == "name" and shown[-1] == "status" and len(shown) < 5
+        width = table.scrollable_content_region.width
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= width
+        name_cell = str(table.get_cell(long_name.casefold(), "name"))
+        assert name_cell.endswith("…") and long_name.startswith(name_cell[:-1].rstrip())
+        table.focus()
+        await pilot.press("down")
+        assert pane.detail_text().splitlines()[0] == long_name  # whole below the table
+        await pilot.resize_terminal(160, 20)
+        await wait_for(pilot, lambda: len(table.columns) == 5)
+        assert str(table.get_cell(long_name.casefold(), "name")) == long_name

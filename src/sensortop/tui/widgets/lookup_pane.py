@@ -9,7 +9,6 @@ and posts nothing the rest of the app must handle.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -20,7 +19,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.suggester import Suggester
 from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from sensortop.pubchem.cache import LookupCache, normalise_query
 from sensortop.pubchem.client import PubChemClient
@@ -29,6 +28,8 @@ from sensortop.pubchem.models import LookupResult, Outcome
 LOOKING_UP = "looking up…"
 COLUMNS = (("name", "name"), ("CID", "cid"), ("formula", "formula"), ("MW", "mw"),
            ("status", "status"))  # fmt: skip
+OPTIONAL_COLUMNS = ("cid", "formula", "mw")  # dropped from the right when the pane is narrow
+STATUS_MIN = 16  # cells the status keeps before an optional column is shown
 
 
 def split_names(text: str) -> list[str]:
@@ -150,6 +151,8 @@ class LookupPane(Vertical):
         self._names: dict[RowKey, str] = {}
         self._synonyms: dict[RowKey, list[str] | str] = {}
         self._status: dict[RowKey, str] = {}  # whole words; the table shows them fitted
+        self._cells: dict[RowKey, dict[str, str]] = {}
+        self._width = 0  # the table's width when it was last drawn
         self._batch = 0
 
     @property
@@ -167,9 +170,7 @@ class LookupPane(Vertical):
             yield Static("Type names above, e.g. acetic acid, toluene", id="lookup-detail")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
+        self._draw_table()
 
     async def on_unmount(self) -> None:
         self.workers.cancel_node(self)
@@ -187,7 +188,11 @@ class LookupPane(Vertical):
             self.screen.set_focus(table)  # now, not after keys already typed ahead
 
     def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self._fit_statuses)
+        self.call_after_refresh(self._redraw_if_resized)
+
+    def _redraw_if_resized(self) -> None:
+        if self.query_one(DataTable).scrollable_content_region.width != self._width:
+            self._draw_table()
 
     # -- look-ups ---------------------------------------------------------------
 
@@ -203,18 +208,20 @@ class LookupPane(Vertical):
         """Look ``names`` up together; a new look-up replaces one still running."""
         self._batch += 1
         batch = self._batch
-        table = self.query_one(DataTable)
-        table.clear()
         self._results.clear()
         self._names.clear()
         self._synonyms.clear()
         self._status.clear()
+        self._cells.clear()
         keys: dict[str, RowKey] = {}
         for name in names:
-            key = table.add_row(name, "", "", "", LOOKING_UP, key=normalise_query(name))
+            key = RowKey(normalise_query(name))
             keys[normalise_query(name)] = key
             self._names[key] = name
             self._status[key] = LOOKING_UP
+            self._cells[key] = {"cid": "", "formula": "", "mw": ""}
+        self._draw_table()
+        self.query_one(DataTable).move_cursor(row=0)
         self._show_detail()
 
         def progress(query: str, words: str) -> None:
@@ -236,45 +243,78 @@ class LookupPane(Vertical):
         if key is None or key not in self._names:
             return
         self._status[key] = words
-        self._fit_statuses()
+        self._draw_table()
         if self._highlighted_key() == key:
             self._show_detail()
 
-    def status_room(self) -> int:
-        """Cells the status column has before the table's right edge."""
-        table = self.query_one(DataTable)
-        others = sum(column.get_render_width(table) for column in table.columns.values()
-                     if column.key != "status")
-        return table.scrollable_content_region.width - others - 2 * table.cell_padding
-
-    def _fit_statuses(self) -> None:
-        """Each row's status whole or cut at a word with ``…``, never by the table's edge."""
-        table = self.query_one(DataTable)
-        if table.scrollable_content_region.width <= 0:
-            return  # not laid out yet: fitted on the first resize
-        room = max(self.status_room(), 6)
-        for key, words in self._status.items():
-            with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
-                table.update_cell(key, "status", fit_words(words, room), update_width=True)
-
     def _fill_row(self, key: RowKey, result: LookupResult) -> None:
+        if key not in self._names:
+            return
         self._results[key] = result
-        table = self.query_one(DataTable)
         compound = result.compound
-        cells = {
+        self._cells[key] = {
             "cid": str(compound.cid) if compound else "",
             "formula": (compound.molecular_formula or "") if compound else "",
             "mw": _number(compound.molecular_weight) if compound else "",
         }
-        try:
-            for column, value in cells.items():
-                table.update_cell(key, column, value, update_width=True)
-        except (CellDoesNotExist, RowDoesNotExist):
-            return
         self._status[key] = result.describe() + (" (cached)" if result.from_cache else "")
-        self._fit_statuses()
+        self._draw_table()
         if self._highlighted_key() == key:
             self._show_detail()
+
+    # -- the table ----------------------------------------------------------------
+
+    def plan_columns(self, width: int) -> dict[str, int]:
+        """Which columns fit ``width`` cells and how wide each is (padding included).
+
+        The name (cut to a third of the pane at most) and the status always show; CID,
+        formula and MW follow while the status keeps STATUS_MIN cells, so nothing is
+        cut by the table's edge: what does not fit is whole in the area below.
+        """
+        pad = 2 * self.query_one(DataTable).cell_padding
+        keys = list(self._names)
+
+        def widest(column: str, label: str) -> int:
+            texts = [label, *(self._cells[k][column] for k in keys)]
+            return max(cell_len(text) for text in texts) + pad
+
+        longest_name = max([cell_len("name"), *(cell_len(n) for n in self._names.values())])
+        plan = {"name": min(longest_name, max(10, width // 3)) + pad}
+        longest_status = max([cell_len("status"), *(cell_len(t) for t in self._status.values())])
+        status = min(longest_status, STATUS_MIN) + pad
+        for label, column in COLUMNS:
+            if column in OPTIONAL_COLUMNS:
+                need = widest(column, label)
+                if sum(plan.values()) + need + status <= width:
+                    plan[column] = need
+        plan["status"] = max(width - sum(plan.values()), status)
+        return plan
+
+    def _draw_table(self) -> None:
+        """Rebuild the table from the rows' data, fitted to its width (a few rows: cheap)."""
+        table = self.query_one(DataTable)
+        width = table.scrollable_content_region.width
+        self._width = width
+        plan = self.plan_columns(width if width > 0 else 80)
+        pad = 2 * table.cell_padding
+        row = table.cursor_row
+        table.clear(columns=True)
+        for label, column in COLUMNS:
+            if column in plan:
+                table.add_column(label, key=column, width=plan[column] - pad)
+        for key, name in self._names.items():
+            cells = {"name": name, **self._cells[key], "status": self._status[key]}
+            table.add_row(*(fit_words(cells[column], plan[column] - pad)
+                            for _label, column in COLUMNS if column in plan),
+                          key=key.value)
+        if self._names:
+            table.move_cursor(row=min(max(row, 0), len(self._names) - 1), animate=False)
+
+    def status_room(self) -> int:
+        """Cells the status column has before the table's right edge."""
+        table = self.query_one(DataTable)
+        return self.plan_columns(table.scrollable_content_region.width)["status"] \
+            - 2 * table.cell_padding
 
     # -- the detail area --------------------------------------------------------
 
