@@ -267,9 +267,9 @@ class LookupPane(Vertical):
     def plan_columns(self, width: int) -> dict[str, int]:
         """Which columns fit ``width`` cells and how wide each is (padding included).
 
-        The name (cut to a third of the pane at most) and the status always show; CID,
-        formula and MW follow while the status keeps STATUS_MIN cells, so nothing is
-        cut by the table's edge: what does not fit is whole in the area below.
+        The name (cut to a third of the pane at most) and the status always show;
+        CID, formula and MW follow, in that order, while the status keeps STATUS_MIN
+        cells. Nothing is cut by the table's edge: what does not fit is whole below.
         """
         pad = 2 * self.query_one(DataTable).cell_padding
         keys = list(self._names)
@@ -285,8 +285,9 @@ class LookupPane(Vertical):
         for label, column in COLUMNS:
             if column in OPTIONAL_COLUMNS:
                 need = widest(column, label)
-                if sum(plan.values()) + need + status <= width:
-                    plan[column] = need
+                if sum(plan.values()) + need + status > width:
+                    break  # the next ones from the right go too, never a gap in the middle
+                plan[column] = need
         plan["status"] = max(width - sum(plan.values()), status)
         return plan
 
