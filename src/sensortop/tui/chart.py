@@ -84,9 +84,10 @@ def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
     plt.plotsize(max(width, 20), max(height, 6))
     plt.theme("clear")
     segments = chart_segments(timestamps, values, spec.interval)
-    for number, index in enumerate(segments):
+    for index in segments:  # no legend: the screen's title names the sensor, and a legend
+        # box sat on the top limit line
         plt.plot(timestamps[index].tolist(), values[index].tolist(), marker="braille",
-                 color="cyan", label=spec.name if number == 0 else "")
+                 color="cyan")
     zone = ""
     if segments:
         start, end = float(timestamps[segments[0][0]]), float(timestamps[segments[-1][-1]])
