@@ -47,6 +47,9 @@ class DetailScreen(Screen[None]):
     """Chart and numbers for one sensor; escape goes back to the grid."""
 
     BINDINGS = [Binding("escape", "close", "Back")]  # noqa: RUF012
+    DEFAULT_CSS = """
+    DetailScreen #detail-side { scrollbar-size-vertical: 1; }
+    """
 
     def __init__(self, state: SensorState) -> None:
         super().__init__()
