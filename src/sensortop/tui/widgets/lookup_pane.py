@@ -26,6 +26,7 @@ from sensortop.pubchem.client import PubChemClient
 from sensortop.pubchem.models import LookupResult, Outcome
 
 LOOKING_UP = "looking up…"
+EMPTY_HINT = "Type names above, e.g. acetic acid, toluene, then Enter"
 COLUMNS = (("name", "name"), ("CID", "cid"), ("formula", "formula"), ("MW", "mw"),
            ("status", "status"))  # fmt: skip
 OPTIONAL_COLUMNS = ("cid", "formula", "mw")  # dropped from the right when the pane is narrow
@@ -161,13 +162,13 @@ class LookupPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(
-            placeholder="compound name(s), comma-separated; Enter looks up",
+            placeholder="compound names, comma-separated",  # fits the 40-cell pane
             id="lookup-input",
             suggester=PubChemSuggester(self._client) if self._suggest else None,
         )
         yield LookupTable(id="lookup-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="lookup-detail-scroll"):
-            yield Static("Type names above, e.g. acetic acid, toluene", id="lookup-detail")
+            yield Static(EMPTY_HINT, id="lookup-detail")
 
     def on_mount(self) -> None:
         self._draw_table()
@@ -354,7 +355,7 @@ class LookupPane(Vertical):
         """Every property of the highlighted row, as the detail area shows it."""
         key = self._highlighted_key()
         if key is None:
-            return "Type names above, e.g. acetic acid, toluene"
+            return EMPTY_HINT
         name = self._names.get(key, "")
         result = self._results.get(key)
         if result is None:
