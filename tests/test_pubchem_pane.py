@@ -267,3 +267,39 @@ async def test_a_narrow_pane_keeps_name_and_status_and_drops_what_does_not_fit(
         await pilot.resize_terminal(160, 20)
         await wait_for(pilot, lambda: len(table.columns) == 5)
         assert str(table.get_cell(long_name.casefold(), "name")) == long_name
+
+
+def test_split_names_keeps_commas_between_locants() -> None:
+    typed = "2,4-dinitrophenol, N,N-dimethylformamide,water,ethanol, 2,4,6-trinitrotoluene"
+    assert split_names(typed) == ["2,4-dinitrophenol", "N,N-dimethylformamide", "water",
+                                  "ethanol", "2,4,6-trinitrotoluene"]
+    assert split_names("1,1'-biphenyl, 1,2-dichloroethane") == ["1,1'-biphenyl",
+                                                                "1,2-dichloroethane"]
+
+
+async def test_a_long_property_wraps_under_its_value_in_a_narrow_pane(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    async with PaneApp(pane).run_test(size=(38, 24)) as pilot:  # as in a 40-cell side pane
+        await type_and_enter(pilot, pane, "aspirin")
+        await wait_for(pilot, lambda: status(pane, "aspirin") == "found")
+        await pilot.pause()
+        detail = pane.query_one("#lookup-detail")
+        width = detail.content_region.width
+        text = pane.detail_text(width)
+        lines = text.splitlines()
+        assert width < len("InChIKey   BSYNRYMUTXBXSQ-UHFFFAOYSA-N")  # so it must wrap
+        assert all(len(line) <= width for line in lines)
+
+        def value(label: str) -> str:
+            start = next(i for i, line in enumerate(lines) if line.startswith(label))
+            rows = [lines[start][11:]]
+            for line in lines[start + 1:]:
+                if not line.startswith(" " * 11):
+                    break
+                rows.append(line[11:])
+            return "".join(rows)  # the value's parts, each under the value's column
+
+        assert value("InChIKey") == "BSYNRYMUTXBXSQ-UHFFFAOYSA-N"
+        assert value("SMILES") == "CC(=O)OC1=CC=CC=C1C(=O)O"

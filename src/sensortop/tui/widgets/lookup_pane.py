@@ -9,6 +9,8 @@ and posts nothing the rest of the app must handle.
 from __future__ import annotations
 
 import asyncio
+import re
+import textwrap
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -33,10 +35,27 @@ OPTIONAL_COLUMNS = ("cid", "formula", "mw")  # dropped from the right when the p
 STATUS_MIN = 16  # cells the status keeps before an optional column is shown
 
 
+LOCANT = re.compile(r"(?:\d+|[A-Za-z])['′]*")  # the 2 of 2,4-; the N of N,N-
+
+
 def split_names(text: str) -> list[str]:
-    """Names from the input: comma-separated, trimmed, blanks and repeats (any case) dropped."""
+    """Names from the input: comma-separated, trimmed, blanks and repeats (any case) dropped.
+
+    A comma between locants stays in its name: 2,4-dinitrophenol, 2,4,6-trinitrotoluene,
+    N,N-dimethylformamide are one name each, while "water,ethanol" is two.
+    """
+    parts: list[str] = []
+    start = 0
+    for comma in (m.start() for m in re.finditer(",", text)):
+        token = re.split(r"[\s,\-(\[]", text[start:comma])[-1]
+        following = text[comma + 1 : comma + 2]
+        if LOCANT.fullmatch(token) and following.isalnum():
+            continue
+        parts.append(text[start:comma])
+        start = comma + 1
+    parts.append(text[start:])
     names: dict[str, str] = {}
-    for part in text.split(","):
+    for part in parts:
         name = part.strip()
         if name:
             names.setdefault(normalise_query(name), name)
@@ -61,6 +80,20 @@ def fit_words(text: str, room: int) -> str:
     if space >= (room - 1) // 2:
         cut = cut[:space]
     return cut.rstrip(" ,:;(") + "…"
+
+
+LABEL_WIDTH = 11  # "InChIKey   "
+
+
+def _hang(line: str, width: int) -> list[str]:
+    """One detail line in ``width`` cells, its value continued under the value."""
+    if cell_len(line) <= width:
+        return [line]
+    label, value = line[:LABEL_WIDTH], line[LABEL_WIDTH:]
+    if not (label.endswith(" ") and label.strip()):  # the name line: no label
+        return textwrap.wrap(line, width, break_on_hyphens=False) or [line]
+    rows = textwrap.wrap(value, width - LABEL_WIDTH, break_on_hyphens=False) or [value]
+    return [label + rows[0], *(" " * LABEL_WIDTH + row for row in rows[1:])]
 
 
 class LookupTable(DataTable[str]):
@@ -194,6 +227,7 @@ class LookupPane(Vertical):
     def _redraw_if_resized(self) -> None:
         if self.query_one(DataTable).scrollable_content_region.width != self._width:
             self._draw_table()
+        self._show_detail()
 
     # -- look-ups ---------------------------------------------------------------
 
@@ -351,8 +385,9 @@ class LookupPane(Vertical):
         if self._highlighted_key() == key:
             self._show_detail()
 
-    def detail_text(self) -> str:
-        """Every property of the highlighted row, as the detail area shows it."""
+    def detail_text(self, width: int | None = None) -> str:
+        """Every property of the highlighted row, as the detail area shows it; given a
+        ``width``, a long value wraps under itself, not under its label."""
         key = self._highlighted_key()
         if key is None:
             return EMPTY_HINT
@@ -385,7 +420,11 @@ class LookupPane(Vertical):
                 lines.append(f"synonyms   {synonyms}")
             else:
                 lines.append("synonyms   press Enter on the row")
+        if width is not None and width > 2 * LABEL_WIDTH:
+            lines = [wrapped for line in lines for wrapped in _hang(line, width)]
         return "\n".join(lines)
 
     def _show_detail(self) -> None:
-        self.query_one("#lookup-detail", Static).update(Content(self.detail_text()))
+        detail = self.query_one("#lookup-detail", Static)
+        width = detail.content_region.width or None
+        detail.update(Content(self.detail_text(width)))
