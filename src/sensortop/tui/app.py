@@ -225,9 +225,11 @@ class SensortopApp(App[int]):
 
     # -- focus --------------------------------------------------------------------
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        widget = event.widget
-        if widget.screen is not self.screen_stack[0]:
-            return  # a dialog's own focus says nothing about the grid
+        # What the dashboard screen has focused now, not the event's widget: the event is
+        # handled later and the widget may be gone; a dialog's focus says nothing here.
+        widget = self.screen_stack[0].focused if self.screen_stack else None
+        if widget is None:
+            return
         if isinstance(widget, SensorPanel):
             self._last_panel = widget
         in_side = any(node.id == "side" for node in widget.ancestors_with_self)
