@@ -659,3 +659,19 @@ async def test_palette_screenshot_is_saved_in_the_working_folder_and_its_path_sa
         await until(pilot, lambda: any(str(saved) in str(n.message)
                                        for n in app._notifications), "the notice")
     assert saved.read_text(encoding="utf-8").startswith("<svg")
+
+
+async def test_save_of_one_sensor_says_one_sensor(tmp_path: Path) -> None:
+    one = '[monitor]\nlog_dir = "logs"\n\n[[sensors]]\nid = "only"\ninterval = 0.1\n'
+    config = load_config(write_config(tmp_path, one))
+    app = make_app(config, tmp_path / "logs")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("s")
+            await until(pilot, lambda: any(str(n.message).startswith("saved")
+                                           for n in app._notifications), "the notice")
+            words = next(str(n.message) for n in app._notifications
+                         if str(n.message).startswith("saved"))
+            assert words.startswith("saved 1 sensor to ")
+    finally:
+        await app.link.stop()

@@ -403,7 +403,7 @@ class SensortopApp(App[int]):
             self.notify(f"not saved: {exc}", severity="error", timeout=10)
             return
         self.config.path = path
-        self.notify(f"saved {len(specs)} sensors to {path}{note}", timeout=8)
+        self.notify(f"saved {count_of(len(specs), 'sensor')} to {path}{note}", timeout=8)
 
     @work(group="quit", exclusive=True, exit_on_error=False)
     async def action_quit(self) -> None:
