@@ -25,6 +25,7 @@ from sensortop.review.plots import render_chart
 from sensortop.review.reader import LogData, read_logs
 from sensortop.review.summary import SensorSummary, summarise
 from sensortop.review_cli import alarm_text, duration
+from sensortop.tui.formatting import count_of
 
 ALL_RUNS = "*"
 
@@ -180,8 +181,10 @@ class ReviewScreen(Screen[None]):
                 key=s.sensor,
             )
         skipped = message.data.skipped_total
-        note = f", skipped {skipped} line(s) ({message.data.torn} torn)" if skipped else ""
-        status.update(f"{message.data.lines} lines in {len(message.data.files)} file(s){note}")
+        note = f", skipped {count_of(skipped, 'line')} ({message.data.torn} torn)" \
+            if skipped else ""
+        status.update(f"{count_of(message.data.lines, 'line')} in "
+                      f"{count_of(len(message.data.files), 'file')}{note}")
         if self.summaries:
             self.show_chart(self.summaries[0].sensor)
 
