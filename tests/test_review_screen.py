@@ -58,6 +58,8 @@ async def test_screen_loads_the_current_run_and_charts_first_sensor(tmp_path: Pa
         assert screen.query_one(ProgressBar).percentage == 1.0
         chart = screen.query_one("#review-chart", Static)
         await wait_for(pilot, lambda: "press_a (bar)" in str(chart.render()))
+        status = str(screen.query_one("#review-status").render())
+        assert status == "200 lines in 1 file", status
 
 
 async def test_moving_to_a_row_charts_that_sensor(tmp_path: Path) -> None:
@@ -124,3 +126,18 @@ async def test_summaries_are_computed_off_the_ui_thread(tmp_path: Path, monkeypa
         table = app.screen.query_one(DataTable)
         await wait_for(pilot, lambda: table.row_count == 1)
     assert threads and threading.main_thread() not in threads
+
+
+async def test_every_sensor_row_and_the_chart_fit_80x24(tmp_path: Path) -> None:
+    current = write_run(tmp_path / "sensortop-20261118-110640.jsonl",
+                        ["a1", "a2", "a3", "a4"], 40, 1.0)
+    app = ReviewApp(tmp_path, current)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 4)
+        await pilot.pause()
+        # header + four rows (+ a horizontal scrollbar): no row hidden behind a scroll
+        assert table.region.height >= 5 and table.max_scroll_y == 0
+        chart = screen.query_one("#review-chart")
+        assert chart.region.height >= 8 and chart.region.bottom <= 23

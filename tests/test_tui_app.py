@@ -531,3 +531,147 @@ def test_sigterm_quits_the_dashboard_cleanly_with_the_log_flushed(tmp_path: Path
     assert b"\x1b[?1049l" in output  # the terminal left the app's screen
     lines = read_log_lines(tmp_path / "logs")  # every line whole
     assert {line["sensor"] for line in lines} == {"temp_a", "press_b"}
+
+
+# -- words ----------------------------------------------------------------------------
+
+async def test_k_after_the_alarm_cleared_says_there_is_no_alarm(app: SensortopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        state = app.link.engine.sensors["temp_a"]
+
+        def alarm_came_and_went() -> None:
+            app.link.engine.pause("temp_a")
+            state.alarms.update(35.0)  # HI, not acknowledged
+            state.alarms.update(20.0)  # back to normal, still never acknowledged
+
+        await app.link.call_sync(alarm_came_and_went)
+        await pilot.press("k")
+        await until(pilot, lambda: any("temp_a" in str(n.message)
+                                       for n in app._notifications), "a notice")
+        words = [str(n.message) for n in app._notifications]
+        assert "temp_a: no alarm to acknowledge" in words
+        assert not any("NORMAL" in w for w in words)
+
+
+async def test_k_names_the_alarm_it_acknowledged_and_says_so_once(app: SensortopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        state = app.link.engine.sensors["temp_a"]
+
+        def raise_alarm() -> None:
+            app.link.engine.pause("temp_a")
+            state.alarms.update(35.0)
+
+        await app.link.call_sync(raise_alarm)
+        await pilot.press("k")
+        await until(pilot, lambda: state.alarms.acknowledged, "acknowledged")
+        await pilot.press("k")
+        await until(pilot, lambda: len(app._notifications) >= 2, "two notices")
+        words = [str(n.message) for n in app._notifications]
+        assert words[-2:] == ["temp_a: HI alarm acknowledged",
+                              "temp_a: HI alarm already acknowledged"]
+
+
+async def test_detail_says_the_alarm_in_plain_words(app: SensortopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        state = app.link.engine.sensors["temp_a"]
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen), "the detail")
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        assert "no alarm\n" in str(screen.stats_text())
+
+        def raise_alarm() -> None:
+            app.link.engine.pause("temp_a")
+            state.alarms.update(35.0)
+
+        await app.link.call_sync(raise_alarm)
+        text = str(screen.stats_text())
+        assert "HI alarm, not acknowledged\n" in text
+        assert "(new)" not in text and "alarm HI" not in text and "NORMAL" not in text
+        state.alarms.acknowledge()
+        assert "HI alarm, acknowledged\n" in str(screen.stats_text())
+
+
+async def test_detail_shows_a_long_error_whole_and_wrapped(app: SensortopApp) -> None:
+    from sensortop.readings import Reading, Status
+
+    error = ("no CPU temperature sensor on this machine: /sys/class/thermal has no "
+             "thermal_zone with a type the system source knows")
+    async with app.run_test(size=(100, 30)) as pilot:
+        state = app.link.engine.sensors["press_b"]
+
+        def fail() -> None:
+            app.link.engine.pause("press_b")
+            state.last_reading = Reading(ts=app.clock(), sensor="press_b", value=None,
+                                         units="bar", status=Status.ERROR, error=error)
+
+        await app.link.call_sync(fail)
+        await pilot.press("right", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen), "the detail")
+        await pilot.pause()
+        stats = app.screen.query_one("#detail-stats")
+        lines = [line.text for line in stats.render_lines(stats.region.reset_offset)]
+        shown = " ".join(" ".join(line.split()) for line in lines)
+        assert " ".join(error.split()) in shown  # every word, over several lines
+        assert max(len(line.rstrip()) for line in lines) <= stats.region.width
+
+
+async def test_remove_names_a_sensor_once_when_its_name_is_its_id(app: SensortopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert app.screen.question.startswith("Remove Temp A (temp_a)?")  # type: ignore[attr-defined]
+        await pilot.press("n", "right", "d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
+                    and "press_b" in app.screen.question, "the second question")  # type: ignore[attr-defined]
+        assert app.screen.question.startswith("Remove press_b?\n")  # type: ignore[attr-defined]
+
+
+async def test_palette_entries_keep_their_key_hints_and_say_each_thing_once(
+        app: SensortopApp) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"acknowledge")
+        options = app.screen.query_one(CommandList)
+        await until(pilot, lambda: options.option_count > 0, "a match")
+        shown = str(options.get_option_at_index(0).prompt)
+        assert shown == "Acknowledge the focused sensor's new alarm [k]"
+        for entry in app.get_system_commands(app.screen_stack[0]):
+            if entry.title.endswith("]"):  # ours: "... \[k]"
+                assert not entry.help  # the title already says it
+
+
+async def test_palette_screenshot_is_saved_in_the_working_folder_and_its_path_said(
+        app: SensortopApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(tmp_path / "home-without-downloads"))
+    async with app.run_test(size=SIZE) as pilot:
+        screenshot = next(c for c in app.get_system_commands(app.screen)
+                          if c.title == "Screenshot")
+        screenshot.callback()
+        await until(pilot, lambda: list(work.glob("*.svg")), "the SVG file")
+        saved = next(work.glob("*.svg"))
+        await until(pilot, lambda: any(str(saved) in str(n.message)
+                                       for n in app._notifications), "the notice")
+    assert saved.read_text(encoding="utf-8").startswith("<svg")
+
+
+async def test_save_of_one_sensor_says_one_sensor(tmp_path: Path) -> None:
+    one = '[monitor]\nlog_dir = "logs"\n\n[[sensors]]\nid = "only"\ninterval = 0.1\n'
+    config = load_config(write_config(tmp_path, one))
+    app = make_app(config, tmp_path / "logs")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("s")
+            await until(pilot, lambda: any(str(n.message).startswith("saved")
+                                           for n in app._notifications), "the notice")
+            words = next(str(n.message) for n in app._notifications
+                         if str(n.message).startswith("saved"))
+            assert words.startswith("saved 1 sensor to ")
+    finally:
+        await app.link.stop()

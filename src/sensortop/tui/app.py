@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import signal
 import sys
 import time
@@ -18,14 +19,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from sensortop.config import Config, SensorSpec
+from sensortop.readings import AlarmState
 from sensortop.session import SamplingSession
 from sensortop.sources import available_kinds
 from sensortop.tui.config_saver import save_config, save_target_text
@@ -68,6 +71,12 @@ class SensortopApp(App[int]):
     """sensortop's dashboard."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    # Where the side pane does not fit beside the grid, ``c`` shows it over the grid
+    # (the class on #main follows focus: in the pane or not); Esc brings the grid back.
+    CSS = """
+    Screen.-narrow #main.-lookup > SensorGrid { display: none; }
+    Screen.-narrow #main.-lookup > #side { display: block; width: 1fr; border-left: none; }
+    """
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-medium"), (150, "-wide")]  # noqa: RUF012
     BINDINGS = [  # noqa: RUF012
         *(Binding(key, action, label, key_display="?" if key == "question_mark" else None)
@@ -99,6 +108,14 @@ class SensortopApp(App[int]):
         self.title = config.name
 
     # -- layout ------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        screen = super().get_default_screen()
+        # Textual would focus the first focusable widget at start: the lookup's input, where
+        # keys are typed (and, hidden below 110 columns, it hands focus to a panel of its
+        # choosing as it hides). Only a panel may take focus by itself; see _focus_grid.
+        screen.AUTO_FOCUS = "SensorPanel"  # type: ignore[misc]
+        return screen
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="main"):
@@ -121,9 +138,7 @@ class SensortopApp(App[int]):
             await self.link.start()
         self.set_interval(1 / (FRAME_RATE * FRAME_SLICES), self.frame_slice)
         self._load_kinds()
-        panels = self.grid.panels
-        if panels:
-            panels[0].focus()
+        self._focus_grid()
         self.frame()
         self.call_after_refresh(self._freeze_heap)
         self._catch_stop_signals(True)
@@ -209,9 +224,28 @@ class SensortopApp(App[int]):
         status.show(self.link.recorder, rate, len(self.grid.panels))
 
     # -- focus --------------------------------------------------------------------
-    def on_descendant_focus(self, event: object) -> None:
-        if isinstance(self.focused, SensorPanel):
-            self._last_panel = self.focused
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # What the dashboard screen has focused now, not the event's widget: the event is
+        # handled later and the widget may be gone; a dialog's focus says nothing here.
+        widget = self.screen_stack[0].focused if self.screen_stack else None
+        if widget is None:
+            return
+        if isinstance(widget, SensorPanel):
+            self._last_panel = widget
+        in_side = any(node.id == "side" for node in widget.ancestors_with_self)
+        self.query_one("#main").set_class(in_side, "-lookup")
+        self.refresh_bindings()  # the footer drops the panel keys while the grid is hidden
+
+    def _focus_grid(self, index: int = 0) -> None:
+        """Focus stays on the grid, never left to Textual's pick of the first input (the
+        lookup's, where keys would be typed): a panel, or with none the grid itself, whose
+        empty-state message says to press a."""
+        panels = self.grid.panels
+        self.grid.can_focus = not panels
+        if panels:
+            panels[max(0, min(index, len(panels) - 1))].focus()
+        else:
+            self.grid.focus()
 
     def focused_panel(self) -> SensorPanel | None:
         if isinstance(self.focused, SensorPanel):
@@ -223,16 +257,22 @@ class SensortopApp(App[int]):
         return panels[0] if panels else None
 
     def action_focus_panels(self) -> None:
+        """Esc: back to the grid (shown again if the lookup covered it)."""
         panel = self.focused_panel()
-        if panel is not None:
-            panel.focus()
+        index = 0 if panel is None else self.grid.panels.index(panel)
+        # Nothing focused while the lookup goes: else Textual moves focus off the input
+        # as it hides, to a widget of its choosing.
+        self.screen.set_focus(None)
+        self.query_one("#main").remove_class("-lookup")
+        self.call_after_refresh(self._focus_grid, index)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grid actions belong to the grid: hidden while another screen covers it."""
         if action in GRID_ACTIONS and len(self.screen_stack) > 1:
             return False
-        if action in ("remove_sensor", "toggle_pause", "detail"):
-            return bool(self.is_mounted and self.grid.panels) or None
+        if action in ("remove_sensor", "toggle_pause", "acknowledge", "detail"):
+            # not on panels out of sight (the lookup covers the grid below 110 columns)
+            return bool(self.is_mounted and self.grid.panels and self.grid.display) or None
         return True
 
     # -- sensors ---------------------------------------------------------------------
@@ -256,7 +296,7 @@ class SensortopApp(App[int]):
             return
         panel = await self.grid.add_panel(state)
         self.sub_title = count_of(len(self.grid.panels), "sensor")
-        panel.focus()
+        self._focus_grid(self.grid.panels.index(panel))
         self.notify(f"added {spec.id} ({spec.kind}, every {spec.interval:g} s)")
 
     def action_remove_sensor(self) -> None:
@@ -269,7 +309,8 @@ class SensortopApp(App[int]):
             if yes:
                 self.remove_sensor(panel)
 
-        self.push_screen(ConfirmScreen(f"Remove {spec.name} ({spec.id})?\n"
+        who = spec.id if spec.name in ("", spec.id) else f"{spec.name} ({spec.id})"
+        self.push_screen(ConfirmScreen(f"Remove {who}?\n"
                                        "Its lines already in the log stay there."), answered)
 
     @work(group="sensors", exit_on_error=False)
@@ -280,9 +321,7 @@ class SensortopApp(App[int]):
         await self.link.call(lambda: self.link.engine.remove(sensor_id))
         await self.grid.remove_panel(panel)
         self.sub_title = count_of(len(self.grid.panels), "sensor")
-        remaining = self.grid.panels
-        if remaining:
-            remaining[min(index, len(remaining) - 1)].focus()
+        self._focus_grid(index)
         self.notify(f"removed {sensor_id}")
 
     @work(group="sensors", exit_on_error=False)
@@ -303,13 +342,22 @@ class SensortopApp(App[int]):
         if panel is None:
             return
         alarms = panel.state.alarms
-        if alarms.acknowledged:
-            self.notify(f"{panel.sensor_id}: no new alarm to acknowledge", timeout=2)
-            return
-        await self.link.call_sync(alarms.acknowledge)
+
+        def acknowledge() -> tuple[AlarmState, bool]:
+            """State and flag read once, where the engine changes them, then acknowledged."""
+            state, seen = alarms.state, alarms.acknowledged
+            alarms.acknowledge()  # an alarm that came and went needs no more attention
+            return state, seen
+
+        state, seen = await self.link.call_sync(acknowledge)
         panel.frame(self.clock())
-        self.notify(f"{panel.sensor_id}: {alarms.state.value.upper()} alarm acknowledged",
-                    timeout=2)
+        if state is AlarmState.NORMAL:
+            words = "no alarm to acknowledge"
+        elif seen:
+            words = f"{state.value.upper()} alarm already acknowledged"
+        else:
+            words = f"{state.value.upper()} alarm acknowledged"
+        self.notify(f"{panel.sensor_id}: {words}", timeout=2)
 
     def action_detail(self) -> None:
         panel = self.focused_panel()
@@ -318,9 +366,15 @@ class SensortopApp(App[int]):
 
     # -- the rest of the keys --------------------------------------------------------
     def action_lookup(self) -> None:
-        if not self.query_one("#side", SidePane).focus_lookup():
+        """Focus the lookup's input; where the pane is hidden (narrow) it covers the grid."""
+        side = self.query_one("#side", SidePane)
+        if side.lookup is None:
             self.notify("the compound lookup is not available in this build",
                         severity="warning")
+            return
+        self.screen.set_focus(None)  # see action_focus_panels
+        self.query_one("#main").add_class("-lookup")
+        self.call_after_refresh(side.focus_lookup)  # once shown: a hidden input takes no focus
 
     def action_review(self) -> None:
         try:
@@ -349,7 +403,7 @@ class SensortopApp(App[int]):
             self.notify(f"not saved: {exc}", severity="error", timeout=10)
             return
         self.config.path = path
-        self.notify(f"saved {len(specs)} sensors to {path}{note}", timeout=8)
+        self.notify(f"saved {count_of(len(specs), 'sensor')} to {path}{note}", timeout=8)
 
     @work(group="quit", exclusive=True, exit_on_error=False)
     async def action_quit(self) -> None:
@@ -363,13 +417,25 @@ class SensortopApp(App[int]):
         finally:
             self.exit(0)
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The palette's Screenshot: into the working folder (Textual's default, the
+        Downloads folder, may not exist), else the log folder; the notice gives the path."""
+        if path is None:
+            path = os.getcwd()
+            if not os.access(path, os.W_OK):
+                path = str(self.link.session.log_dir.resolve())
+        return super().deliver_screenshot(filename, path, time_format)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for key, action, _label, help_text in ACTIONS:
             if action in ("quit", "choose_theme"):
                 continue  # Textual offers these already; ours are bound to the same actions
             shown = "?" if key == "question_mark" else key
-            yield SystemCommand(f"{help_text} [{shown}]", help_text,
+            # The palette reads titles as markup: "[k]" unescaped would vanish as a tag.
+            # One line per entry: the title already says what the key does.
+            yield SystemCommand(escape(f"{help_text} [{shown}]"), "",
                                 getattr(self, f"action_{action}"))
 
 

@@ -6,6 +6,7 @@ UI thread only, at most once a second per open detail screen (~30 ms each).
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import numpy as np
@@ -17,6 +18,9 @@ from sensortop.config import SensorSpec
 LIMIT_COLORS = {"lolo": "red", "lo": "orange", "hi": "orange", "hihi": "red"}
 GAP_INTERVALS = 3.0  # no good reading for this many intervals breaks the line
 MAX_SEGMENTS = 30  # beyond this only the longest gaps break it (plotext cost grows per series)
+TICK_SPACING = 14  # cells per time label at the least
+TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
+              21600, 43200, 86400)  # seconds between labels: whole local clock units
 
 
 def chart_segments(timestamps: np.ndarray, values: np.ndarray,
@@ -37,6 +41,41 @@ def chart_segments(timestamps: np.ndarray, values: np.ndarray,
     return np.split(good, breaks + 1)
 
 
+def _utc_offset(t: float) -> float:
+    offset = datetime.fromtimestamp(t).astimezone().utcoffset()
+    return offset.total_seconds() if offset is not None else 0.0
+
+
+def time_ticks(start: float, end: float, width: int) -> tuple[list[float], list[str]]:
+    """Tick positions (epoch seconds) and their labels in local wall-clock time.
+
+    The x values stay epoch seconds and the labels are made here, once, with the
+    local zone (``datetime.fromtimestamp``): handing plotext formatted times made it
+    read them as UTC and shift them again. Ticks fall on whole local units (every
+    10 s, 5 min, 1 h…), counted from the zone offset at the start of the window, so
+    a half-hour zone gets :00 labels and a DST change shows as the clock jumping.
+    """
+    if not (math.isfinite(start) and math.isfinite(end)):
+        return [], []
+    if end <= start:
+        return [start], [datetime.fromtimestamp(start).strftime("%H:%M:%S")]
+    wanted = max(2, width // TICK_SPACING)
+    span = end - start
+    step = next((s for s in TICK_STEPS if span / s <= wanted), TICK_STEPS[-1])
+    while span / step > wanted:  # windows longer than days
+        step *= 2
+    offset = _utc_offset(start)
+    first = math.ceil((start + offset) / step) * step - offset
+    positions = [first + i * step for i in range(int((end - first) // step) + 1)]
+    if span >= 86400:
+        form = "%m-%d %H:%M"
+    elif step % 60 == 0:
+        form = "%H:%M"
+    else:
+        form = "%H:%M:%S"
+    return positions, [datetime.fromtimestamp(p).strftime(form) for p in positions]
+
+
 def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
                 width: int, height: int) -> Text:
     """History with a time axis, plus setpoint and alarm-limit lines."""
@@ -44,14 +83,17 @@ def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
     plt.limitsize(False, False)  # plotext clamps to its own idea of the terminal otherwise
     plt.plotsize(max(width, 20), max(height, 6))
     plt.theme("clear")
-    plt.date_form("H:M:S")
     segments = chart_segments(timestamps, values, spec.interval)
-    for number, index in enumerate(segments):
-        times = [datetime.fromtimestamp(t).strftime("%H:%M:%S")
-                 for t in timestamps[index].tolist()]
-        plt.plot(times, values[index].tolist(), marker="braille", color="cyan",
-                 label=spec.name if number == 0 else "")
-    if not segments:
+    for index in segments:  # no legend: the screen's title names the sensor, and a legend
+        # box sat on the top limit line
+        plt.plot(timestamps[index].tolist(), values[index].tolist(), marker="braille",
+                 color="cyan")
+    zone = ""
+    if segments:
+        start, end = float(timestamps[segments[0][0]]), float(timestamps[segments[-1][-1]])
+        plt.xticks(*time_ticks(start, end, width))
+        zone = datetime.fromtimestamp(end).astimezone().tzname() or ""
+    else:
         plt.title("no good readings yet")
     if spec.setpoint is not None:
         plt.hline(spec.setpoint, "green")
@@ -59,6 +101,6 @@ def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
         limit = getattr(spec.limits, key)
         if limit is not None:
             plt.hline(limit, color)
-    plt.xlabel("time (local)")
+    plt.xlabel(f"local time ({zone})" if zone else "local time")
     plt.ylabel(spec.units)
     return Text.from_ansi(plt.build(), no_wrap=True)

@@ -10,20 +10,28 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from sensortop.history import Stats
+from sensortop.readings import AlarmState
 from sensortop.tui.chart import build_chart
 from sensortop.tui.formatting import format_age, format_value
-from sensortop.tui.widgets.sensor_panel import STATUS_STYLE
+from sensortop.tui.widgets.sensor_panel import ALARM_STYLE, STATUS_MARK, STATUS_STYLE
 
 if TYPE_CHECKING:
     from sensortop.engine import SensorState
 
 CHART_PERIOD = 1.0
+
+
+def alarm_words(alarm: AlarmState, acknowledged: bool, has_limits: bool) -> str:
+    """The alarm in plain words: "HI alarm, not acknowledged", "no alarm"."""
+    if alarm is AlarmState.NORMAL:
+        return "no alarm" if has_limits else "no alarm limits"
+    return f"{alarm.value.upper()} alarm, {'acknowledged' if acknowledged else 'not acknowledged'}"
 
 
 def _stats_lines(title: str, stats: Stats) -> list[str | tuple[str, str]]:
@@ -39,6 +47,9 @@ class DetailScreen(Screen[None]):
     """Chart and numbers for one sensor; escape goes back to the grid."""
 
     BINDINGS = [Binding("escape", "close", "Back")]  # noqa: RUF012
+    DEFAULT_CSS = """
+    DetailScreen #detail-side { scrollbar-size-vertical: 1; }
+    """
 
     def __init__(self, state: SensorState) -> None:
         super().__init__()
@@ -51,7 +62,7 @@ class DetailScreen(Screen[None]):
                      id="detail-title")
         with Horizontal(id="detail-body"):
             yield Static("", id="detail-chart")
-            with Vertical(id="detail-side"):
+            with VerticalScroll(id="detail-side"):  # scrolls when the terminal is short
                 yield Static("", id="detail-stats")
         yield Footer()
 
@@ -81,16 +92,18 @@ class DetailScreen(Screen[None]):
         value = format_value(reading.value if reading else None)
         last_good = state.history.last_good_ts
         limits = spec.limits
+        alarms = state.alarms
+        alarm, acknowledged = alarms.state, alarms.acknowledged  # read once: they change
+        age = format_age(None if last_good is None else now - last_good)
         parts: list[str | tuple[str, str]] = [
-            (f"{value} {spec.units}\n", "bold"),
-            (f"{status.upper()}", STATUS_STYLE[status]),
-            ("   alarm ", "$text-muted"),
-            state.alarms.state.value.upper()
-            + ("" if state.alarms.acknowledged else " (new)") + "\n",
-            f"last good {format_age(None if last_good is None else now - last_good)} ago\n",
+            (f"{value} {spec.units}".rstrip() + "\n", "bold"),
+            (f"{STATUS_MARK[status]} {status.upper()}\n", STATUS_STYLE[status]),
+            (alarm_words(alarm, acknowledged, alarms.active) + "\n",
+             ALARM_STYLE.get(alarm, "$text-muted")),
+            "no good reading yet\n" if last_good is None else f"last good {age} ago\n",
         ]
         if reading is not None and reading.error:
-            parts.append((f"{reading.error}\n", "$error"))
+            parts.append((f"{reading.error}\n", "$error"))  # whole, wrapped to the side
         parts += ["\n", *_stats_lines("In view", state.history.window_stats()),
                   *_stats_lines("Since start", state.history.running_stats()),
                   ("Alarm limits\n", "bold $accent")]

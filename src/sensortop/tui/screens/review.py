@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Select, Static
@@ -24,6 +25,7 @@ from sensortop.review.plots import render_chart
 from sensortop.review.reader import LogData, read_logs
 from sensortop.review.summary import SensorSummary, summarise
 from sensortop.review_cli import alarm_text, duration
+from sensortop.tui.formatting import count_of
 
 ALL_RUNS = "*"
 
@@ -40,10 +42,10 @@ class ReviewScreen(Screen[None]):
     ReviewScreen { layout: vertical; }
     ReviewScreen #review-bar { height: 3; }
     ReviewScreen #review-run { width: 1fr; }
-    ReviewScreen #review-progress { width: 40; padding: 1 1; }
+    ReviewScreen #review-progress { width: 30; padding: 1 1; }
     ReviewScreen #review-status { height: 1; padding: 0 1; }
-    ReviewScreen #review-table { height: 1fr; min-height: 5; }
-    ReviewScreen #review-chart { height: 2fr; min-height: 8; }
+    ReviewScreen #review-table { height: auto; max-height: 40%; min-height: 4; }
+    ReviewScreen #review-chart { height: 1fr; min-height: 8; }
     """
 
     class Progress(Message):
@@ -92,10 +94,12 @@ class ReviewScreen(Screen[None]):
         if runs:
             options.append(("all runs", ALL_RUNS))
         chosen = self._default_run(runs)
-        with Static(id="review-bar"):
+        # The progress bar beside the run, not on a row of its own: at 80x24 every row
+        # is a table row or chart row more. The table is as tall as its rows (to 40 %).
+        with Horizontal(id="review-bar"):
             yield Select(options, value=chosen if chosen else Select.NULL,
                          allow_blank=not options, id="review-run", prompt="log file")
-        yield ProgressBar(total=100, show_eta=False, id="review-progress")
+            yield ProgressBar(total=100, show_eta=False, id="review-progress")
         yield Label(f"logs in {self.log_dir}", id="review-status")
         yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
         yield Static("select a sensor to see its chart", id="review-chart")
@@ -177,8 +181,10 @@ class ReviewScreen(Screen[None]):
                 key=s.sensor,
             )
         skipped = message.data.skipped_total
-        note = f", skipped {skipped} line(s) ({message.data.torn} torn)" if skipped else ""
-        status.update(f"{message.data.lines} lines in {len(message.data.files)} file(s){note}")
+        note = f", skipped {count_of(skipped, 'line')} ({message.data.torn} torn)" \
+            if skipped else ""
+        status.update(f"{count_of(message.data.lines, 'line')} in "
+                      f"{count_of(len(message.data.files), 'file')}{note}")
         if self.summaries:
             self.show_chart(self.summaries[0].sensor)
 

@@ -9,30 +9,53 @@ and posts nothing the rest of the app must handle.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import re
+import textwrap
 from pathlib import Path
 
-from textual import on, work
+from rich.cells import cell_len
+from textual import events, on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.suggester import Suggester
 from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from sensortop.pubchem.cache import LookupCache, normalise_query
 from sensortop.pubchem.client import PubChemClient
 from sensortop.pubchem.models import LookupResult, Outcome
 
 LOOKING_UP = "looking up…"
+EMPTY_HINT = "Type names above, e.g. acetic acid, toluene, then Enter"
 COLUMNS = (("name", "name"), ("CID", "cid"), ("formula", "formula"), ("MW", "mw"),
            ("status", "status"))  # fmt: skip
+OPTIONAL_COLUMNS = ("cid", "formula", "mw")  # dropped from the right when the pane is narrow
+STATUS_MIN = 16  # cells the status keeps before an optional column is shown
+
+
+LOCANT = re.compile(r"(?:\d+|[A-Za-z])['′]*")  # the 2 of 2,4-; the N of N,N-
 
 
 def split_names(text: str) -> list[str]:
-    """Names from the input: comma-separated, trimmed, blanks and repeats (any case) dropped."""
+    """Names from the input: comma-separated, trimmed, blanks and repeats (any case) dropped.
+
+    A comma between locants stays in its name: 2,4-dinitrophenol, 2,4,6-trinitrotoluene,
+    N,N-dimethylformamide are one name each, while "water,ethanol" is two.
+    """
+    parts: list[str] = []
+    start = 0
+    for comma in (m.start() for m in re.finditer(",", text)):
+        token = re.split(r"[\s,\-(\[]", text[start:comma])[-1]
+        following = text[comma + 1 : comma + 2]
+        if LOCANT.fullmatch(token) and following.isalnum():
+            continue
+        parts.append(text[start:comma])
+        start = comma + 1
+    parts.append(text[start:])
     names: dict[str, str] = {}
-    for part in text.split(","):
+    for part in parts:
         name = part.strip()
         if name:
             names.setdefault(normalise_query(name), name)
@@ -41,6 +64,46 @@ def split_names(text: str) -> list[str]:
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
+
+
+def fit_words(text: str, room: int) -> str:
+    """``text`` whole if it fits in ``room`` cells, else cut at a word and ended with ``…``
+    (never a bare ``network error, re``): the whole text is in the detail area."""
+    if cell_len(text) <= room:
+        return text
+    if room <= 1:
+        return "…"
+    cut = text[: room - 1]
+    while cell_len(cut) > room - 1:
+        cut = cut[:-1]
+    space = cut.rfind(" ")
+    if space >= (room - 1) // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,:;(") + "…"
+
+
+LABEL_WIDTH = 11  # "InChIKey   "
+
+
+def _hang(line: str, width: int) -> list[str]:
+    """One detail line in ``width`` cells, its value continued under the value."""
+    if cell_len(line) <= width:
+        return [line]
+    label, value = line[:LABEL_WIDTH], line[LABEL_WIDTH:]
+    if not (label.endswith(" ") and label.strip()):  # the name line: no label
+        return textwrap.wrap(line, width, break_on_hyphens=False) or [line]
+    rows = textwrap.wrap(value, width - LABEL_WIDTH, break_on_hyphens=False) or [value]
+    return [label + rows[0], *(" " * LABEL_WIDTH + row for row in rows[1:])]
+
+
+class LookupTable(DataTable[str]):
+    """The results; Up on the first row goes back to the name input (Down came from it)."""
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0:
+            self.screen.focus_previous()
+            return
+        super().action_cursor_up()
 
 
 class PubChemSuggester(Suggester):
@@ -74,21 +137,28 @@ class PubChemSuggester(Suggester):
 class LookupPane(Vertical):
     """An input for names, a table of results, and every property of the highlighted row."""
 
+    BINDINGS = [  # noqa: RUF012
+        Binding("down", "rows", "Rows", show=False),
+        Binding("escape", "app.focus_panels", "Back to the panels"),
+    ]
+
+    # The table is as tall as its rows (up to half the pane) and the details follow
+    # right under it, taking the rest: no empty table with the details pinned low.
     DEFAULT_CSS = """
     LookupPane {
         height: 1fr;
-        min-width: 40;
+        min-width: 38;
     }
     LookupPane > Input {
         margin: 0 0 1 0;
     }
     LookupPane > DataTable {
-        height: 1fr;
-        min-height: 5;
+        height: auto;
+        max-height: 50%;
     }
     LookupPane > #lookup-detail-scroll {
-        height: auto;
-        max-height: 14;
+        height: 1fr;
+        min-height: 5;
         border-top: solid $primary-muted;
     }
     LookupPane #lookup-detail {
@@ -114,6 +184,9 @@ class LookupPane(Vertical):
         self._results: dict[RowKey, LookupResult] = {}
         self._names: dict[RowKey, str] = {}
         self._synonyms: dict[RowKey, list[str] | str] = {}
+        self._status: dict[RowKey, str] = {}  # whole words; the table shows them fitted
+        self._cells: dict[RowKey, dict[str, str]] = {}
+        self._width = 0  # the table's width when it was last drawn
         self._batch = 0
 
     @property
@@ -122,18 +195,16 @@ class LookupPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(
-            placeholder="compound name(s), comma-separated; Enter looks up",
+            placeholder="compound names, comma-separated",  # fits the 40-cell pane
             id="lookup-input",
             suggester=PubChemSuggester(self._client) if self._suggest else None,
         )
-        yield DataTable(id="lookup-table", cursor_type="row", zebra_stripes=True)
+        yield LookupTable(id="lookup-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="lookup-detail-scroll"):
-            yield Static("Type names above, e.g. acetic acid, toluene", id="lookup-detail")
+            yield Static(EMPTY_HINT, id="lookup-detail")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
+        self._draw_table()
 
     async def on_unmount(self) -> None:
         self.workers.cancel_node(self)
@@ -143,6 +214,20 @@ class LookupPane(Vertical):
     def focus_input(self) -> None:
         """Put the cursor in the name input (the dashboard binds this to ``c``)."""
         self.query_one(Input).focus()
+
+    def action_rows(self) -> None:
+        """Down from the input: into the rows (the table's own Down moves among them)."""
+        table = self.query_one(DataTable)
+        if table.row_count:
+            self.screen.set_focus(table)  # now, not after keys already typed ahead
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._redraw_if_resized)
+
+    def _redraw_if_resized(self) -> None:
+        if self.query_one(DataTable).scrollable_content_region.width != self._width:
+            self._draw_table()
+        self._show_detail()
 
     # -- look-ups ---------------------------------------------------------------
 
@@ -158,16 +243,20 @@ class LookupPane(Vertical):
         """Look ``names`` up together; a new look-up replaces one still running."""
         self._batch += 1
         batch = self._batch
-        table = self.query_one(DataTable)
-        table.clear()
         self._results.clear()
         self._names.clear()
         self._synonyms.clear()
+        self._status.clear()
+        self._cells.clear()
         keys: dict[str, RowKey] = {}
         for name in names:
-            key = table.add_row(name, "", "", "", LOOKING_UP, key=normalise_query(name))
+            key = RowKey(normalise_query(name))
             keys[normalise_query(name)] = key
             self._names[key] = name
+            self._status[key] = LOOKING_UP
+            self._cells[key] = {"cid": "", "formula": "", "mw": ""}
+        self._draw_table()
+        self.query_one(DataTable).move_cursor(row=0)
         self._show_detail()
 
         def progress(query: str, words: str) -> None:
@@ -186,28 +275,82 @@ class LookupPane(Vertical):
             raise
 
     def _set_status(self, key: RowKey | None, words: str) -> None:
-        if key is None:
+        if key is None or key not in self._names:
             return
-        with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
-            self.query_one(DataTable).update_cell(key, "status", words, update_width=True)
+        self._status[key] = words
+        self._draw_table()
+        if self._highlighted_key() == key:
+            self._show_detail()
 
     def _fill_row(self, key: RowKey, result: LookupResult) -> None:
+        if key not in self._names:
+            return
         self._results[key] = result
-        table = self.query_one(DataTable)
         compound = result.compound
-        cells = {
+        self._cells[key] = {
             "cid": str(compound.cid) if compound else "",
             "formula": (compound.molecular_formula or "") if compound else "",
             "mw": _number(compound.molecular_weight) if compound else "",
-            "status": result.describe() + (" (cached)" if result.from_cache else ""),
         }
-        try:
-            for column, value in cells.items():
-                table.update_cell(key, column, value, update_width=True)
-        except (CellDoesNotExist, RowDoesNotExist):
-            return
+        self._status[key] = result.describe() + (" (cached)" if result.from_cache else "")
+        self._draw_table()
         if self._highlighted_key() == key:
             self._show_detail()
+
+    # -- the table ----------------------------------------------------------------
+
+    def plan_columns(self, width: int) -> dict[str, int]:
+        """Which columns fit ``width`` cells and how wide each is (padding included).
+
+        The name (cut to a third of the pane at most) and the status always show;
+        CID, formula and MW follow, in that order, while the status keeps STATUS_MIN
+        cells. Nothing is cut by the table's edge: what does not fit is whole below.
+        """
+        pad = 2 * self.query_one(DataTable).cell_padding
+        keys = list(self._names)
+
+        def widest(column: str, label: str) -> int:
+            texts = [label, *(self._cells[k][column] for k in keys)]
+            return max(cell_len(text) for text in texts) + pad
+
+        longest_name = max([cell_len("name"), *(cell_len(n) for n in self._names.values())])
+        plan = {"name": min(longest_name, max(10, width // 3)) + pad}
+        longest_status = max([cell_len("status"), *(cell_len(t) for t in self._status.values())])
+        status = min(longest_status, STATUS_MIN) + pad
+        for label, column in COLUMNS:
+            if column in OPTIONAL_COLUMNS:
+                need = widest(column, label)
+                if sum(plan.values()) + need + status > width:
+                    break  # the next ones from the right go too, never a gap in the middle
+                plan[column] = need
+        plan["status"] = max(width - sum(plan.values()), status)
+        return plan
+
+    def _draw_table(self) -> None:
+        """Rebuild the table from the rows' data, fitted to its width (a few rows: cheap)."""
+        table = self.query_one(DataTable)
+        width = table.scrollable_content_region.width
+        self._width = width
+        plan = self.plan_columns(width if width > 0 else 80)
+        pad = 2 * table.cell_padding
+        row = table.cursor_row
+        table.clear(columns=True)
+        for label, column in COLUMNS:
+            if column in plan:
+                table.add_column(label, key=column, width=plan[column] - pad)
+        for key, name in self._names.items():
+            cells = {"name": name, **self._cells[key], "status": self._status[key]}
+            table.add_row(*(fit_words(cells[column], plan[column] - pad)
+                            for _label, column in COLUMNS if column in plan),
+                          key=key.value)
+        if self._names:
+            table.move_cursor(row=min(max(row, 0), len(self._names) - 1), animate=False)
+
+    def status_room(self) -> int:
+        """Cells the status column has before the table's right edge."""
+        table = self.query_one(DataTable)
+        return self.plan_columns(table.scrollable_content_region.width)["status"] \
+            - 2 * table.cell_padding
 
     # -- the detail area --------------------------------------------------------
 
@@ -242,15 +385,16 @@ class LookupPane(Vertical):
         if self._highlighted_key() == key:
             self._show_detail()
 
-    def detail_text(self) -> str:
-        """Every property of the highlighted row, as the detail area shows it."""
+    def detail_text(self, width: int | None = None) -> str:
+        """Every property of the highlighted row, as the detail area shows it; given a
+        ``width``, a long value wraps under itself, not under its label."""
         key = self._highlighted_key()
         if key is None:
-            return "Type names above, e.g. acetic acid, toluene"
+            return EMPTY_HINT
         name = self._names.get(key, "")
         result = self._results.get(key)
         if result is None:
-            return f"{name}\n{LOOKING_UP}"
+            return f"{name}\n{self._status.get(key, LOOKING_UP)}"
         lines = [name, f"status     {result.describe()}" + (
             " (from cache)" if result.from_cache else "")]  # fmt: skip
         compound = result.compound
@@ -276,7 +420,11 @@ class LookupPane(Vertical):
                 lines.append(f"synonyms   {synonyms}")
             else:
                 lines.append("synonyms   press Enter on the row")
+        if width is not None and width > 2 * LABEL_WIDTH:
+            lines = [wrapped for line in lines for wrapped in _hang(line, width)]
         return "\n".join(lines)
 
     def _show_detail(self) -> None:
-        self.query_one("#lookup-detail", Static).update(Content(self.detail_text()))
+        detail = self.query_one("#lookup-detail", Static)
+        width = detail.content_region.width or None
+        detail.update(Content(self.detail_text(width)))
