@@ -96,7 +96,7 @@ def test_repeat_run_is_answered_from_the_cache(standin: PubChemStandin, cache_di
 def test_runs_as_a_module(standin: PubChemStandin, cache_dir: Path) -> None:
     env = {**os.environ, "SENSORTOP_CACHE_DIR": str(cache_dir.parent)}
     done = subprocess.run(
-        [sys.executable, "-m", "sensortop.lookup_cli", "caffeine", "--json",
+        [sys.executable, "-m", "sensortop", "lookup", "caffeine", "--json",
          "--pubchem-url", standin.url],
         capture_output=True, text=True, env=env, timeout=60, check=False,
     )  # fmt: skip
@@ -110,11 +110,20 @@ def test_client_imports_no_textual() -> None:
     assert subprocess.run([sys.executable, "-c", code], timeout=60, check=False).returncode == 0
 
 
-def test_retries_are_reported_while_they_happen(refused_url: str, cache_dir: Path) -> None:
-    code, _, err = lookup(["water"], refused_url, retries=2)
+def test_retries_are_reported_while_they_happen(standin: PubChemStandin, cache_dir: Path) -> None:
+    standin.busy_next = 10
+    standin.retry_after = None
+    code, _, err = lookup(["water"], standin.url, retries=2)
     assert code == 1
-    assert "water: network error, retrying in 0 s (1/2)" in err
-    assert "water: network error, retrying in 0 s (2/2)" in err
+    assert "water: PubChem busy, retrying in 0 s (1/2)" in err
+    assert "water: PubChem busy, retrying in 0 s (2/2)" in err
+
+
+def test_refused_connection_is_retried_once_and_said(refused_url: str, cache_dir: Path) -> None:
+    code, _, err = lookup(["water"], refused_url, retries=4)
+    assert code == 1
+    assert "water: network error, retrying in 0 s (1/1)" in err
+    assert "(2/" not in err
 
 
 def test_a_500_character_name_is_answered_and_cut_short_in_the_table(

@@ -18,7 +18,6 @@ from sensortop.config import (
 )
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-DEFAULT_PUBCHEM_URL = "https://pubchem.ncbi.nlm.nih.gov/rest/pug"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     look = sub.add_parser("lookup", help="PubChem properties of compounds")
     look.add_argument("names", nargs="+", metavar="NAME")
     look.add_argument("--pubchem-url", dest="sub_pubchem_url", help="PUG REST base URL")
-    look.add_argument("--json", action="store_true", help="one JSON object per name")
+    look.add_argument("--json", action="store_true", help="print a JSON array, one object per name")
 
     check = sub.add_parser("check-config", help="validate a config file")
     check.add_argument("path", metavar="PATH")
@@ -133,7 +132,9 @@ def _log_dir(config: Config, flag: str | None) -> Path:
 
 
 def _pubchem_url(args: argparse.Namespace) -> str:
-    return args.pubchem_url or os.environ.get("SENSORTOP_PUBCHEM_URL") or DEFAULT_PUBCHEM_URL
+    from sensortop.pubchem.client import resolve_base_url  # the one place the default lives
+
+    return resolve_base_url(args.pubchem_url)
 
 
 def _print_config_error(exc: ConfigError) -> None:
