@@ -34,6 +34,7 @@ from sensortop.pubchem.models import (
     clean_text,
 )
 from sensortop.pubchem.ratelimit import RateLimiter, parse_retry_after
+from sensortop.pubchem.sharedwindow import FILE_NAME
 
 DEFAULT_BASE_URL = "https://pubchem.ncbi.nlm.nih.gov/rest/pug"
 PUBCHEM_URL_ENV = "SENSORTOP_PUBCHEM_URL"
@@ -186,7 +187,8 @@ class PubChemClient:
     """Async PUG REST client. Use one per application, as an async context manager.
 
     ``cache=None`` turns caching off; pass a :class:`LookupCache` to keep answers.
-    ``limiter`` may be shared with other clients in the same event loop.
+    ``limiter`` may be shared with other clients in the same event loop; without
+    one, the limits are kept together with every process using the same cache folder.
     """
 
     def __init__(
@@ -207,7 +209,11 @@ class PubChemClient:
         # Answers are kept per service: PubChem's own under the unscoped keys.
         scope = "" if self.base_url == DEFAULT_BASE_URL else self.base_url
         self.cache = cache.scoped(scope) if cache is not None else None
-        self.limiter = limiter or RateLimiter()
+        if limiter is None:
+            # PubChem's limit is per machine: processes sharing the cache folder share it.
+            shared = cache.path / FILE_NAME if cache is not None else None
+            limiter = RateLimiter(shared=shared)
+        self.limiter = limiter
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
