@@ -153,6 +153,7 @@ BROKEN_KINDS = (
     "trickle",  # headers, then one byte every 50 ms, never finishing
     "escapes",  # a found compound whose IUPAC name holds terminal escape sequences
     "huge_cid",  # a CID of 1,000 digits
+    "too_many_requests",  # a proxy's 429 with an HTML body
 )
 
 
@@ -516,6 +517,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "huge_cid":
             self._reply(200, '{"PropertyTable": {"Properties": [{"CID": ' + "9" * 1000 + "}]}}",
                         throttle=throttle)
+        elif kind == "too_many_requests":
+            self._reply(429, "<html>Too Many Requests</html>", content_type="text/html")
         else:
             raise ValueError(f"unknown broken kind {kind!r}")
 

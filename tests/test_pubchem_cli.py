@@ -136,3 +136,52 @@ def test_a_500_character_name_is_answered_and_cut_short_in_the_table(
     assert "not found" in out and "H2O" in out
     code, out, _ = lookup([name], standin.url, as_json=True)
     assert json.loads(out)[0]["name"] == name  # --json keeps the whole name
+
+
+def test_json_is_one_array_with_an_object_per_name_as_the_readme_says(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    code, out, _ = lookup(["water", "water", "srthrthsr"], standin.url, as_json=True)
+    answer = json.loads(out)
+    assert code == 0 and isinstance(answer, list)
+    assert [item["name"] for item in answer] == ["water", "water", "srthrthsr"]
+
+
+def test_name_that_is_not_utf8_is_bad_usage(standin: PubChemStandin, cache_dir: Path) -> None:
+    env = {**os.environ, "SENSORTOP_CACHE_DIR": str(cache_dir.parent)}
+    done = subprocess.run(
+        [sys.executable.encode(), b"-m", b"sensortop", b"lookup", b"water", b"caf\xe9",
+         b"--pubchem-url", standin.url.encode()],
+        capture_output=True, timeout=60, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert b"name 2: name is not valid UTF-8 text" in done.stderr
+    assert b"Traceback" not in done.stderr and standin.request_count == 0
+
+
+def test_terminal_escapes_in_an_answer_are_not_printed(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    standin.broken_names = {"caffeine": "escapes"}
+    code, out, _ = lookup(["caffeine"], standin.url)
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    code, out, _ = lookup(["caffeine"], standin.url, as_json=True)
+    assert "\x1b" not in json.loads(out)[0]["IUPACName"]
+
+
+def test_a_broken_answer_for_one_name_exits_1_and_keeps_the_others(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    standin.broken_names = {"broken": "properties_not_objects"}
+    code, out, err = lookup(["water", "broken", "ethanol"], standin.url, as_json=True)
+    water, broken, ethanol = json.loads(out)
+    assert code == 1 and "Traceback" not in err
+    assert water["CID"] == 962 and ethanol["CID"] == 702
+    assert broken["status"] == "server_error" and "not an object" in broken["message"]
+    assert "sensortop lookup: broken: PubChem error: unexpected answer" in err
+
+
+def test_offline_lookup_fails_at_once_saying_no_network(cache_dir: Path) -> None:
+    code, _, err = lookup(["water"], "http://nosuchhost.invalid/rest/pug", backoff=30.0)
+    assert code == 1
+    assert err == "sensortop lookup: water: network error: no network (cannot resolve host)\n"

@@ -15,6 +15,12 @@ import pytest
 from pubchem_standin import PubChemStandin
 from sensortop.pubchem import LookupResult, Outcome, PubChemClient
 from sensortop.pubchem.client import MAX_REDIRECTS
+from sensortop.pubchem.ratelimit import (
+    MAX_RETRY_AFTER,
+    ThrottleLevel,
+    parse_retry_after,
+    parse_throttling_control,
+)
 
 pytest_plugins = ["pubchem_fixtures"]
 
@@ -173,3 +179,52 @@ async def test_an_unforeseen_exception_is_that_names_outcome(
     assert results["water"].outcome is Outcome.SERVER_ERROR
     assert results["water"].message == "unexpected error (KeyError)"
     assert results["ethanol"].outcome is Outcome.FOUND
+
+
+async def test_429_from_a_proxy_is_busy_and_retried(standin: PubChemStandin) -> None:
+    standin.broken_names = {"water": "too_many_requests"}
+    async with quick_client(standin.url, retries=1) as client:
+        result = await client.lookup("water")
+    assert result.outcome is Outcome.BUSY
+    assert result.message == "too many requests (HTTP 429)"
+    assert standin.statuses() == [429, 429]
+
+
+@pytest.mark.parametrize("cids", [["x"], [10**5000], [True], [1.5], [-3], [2**60]])
+async def test_cids_that_are_not_cids_are_a_bad_request_without_asking(
+    standin: PubChemStandin, cids: list[object]
+) -> None:
+    async with quick_client(standin.url) as client:
+        result = await client.lookup_cids(cids)  # type: ignore[arg-type]
+    assert result.outcome is Outcome.BAD_REQUEST
+    assert standin.request_count == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("nan", None), ("NaN", None), ("inf", None), ("garbage", None), ("", None),
+        ("1_0", None), ("0x10", None), ("-5", 0.0), ("3", 3.0), ("2.5", 2.5),
+        ("999999999999", MAX_RETRY_AFTER),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", MAX_RETRY_AFTER),  # an HTTP date far ahead
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # one in the past
+        ("Mon, 01 Jan 99999 00:00:00 GMT", None),  # a year datetime cannot hold
+        ("9" * 10_000, None),
+    ],
+)
+def test_retry_after_is_bounded_and_garbage_ignored(value: str, seconds: float | None) -> None:
+    assert parse_retry_after(value) == seconds
+
+
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        ("Request Count status: Purple (999%)", None),
+        ("\x00\xff garbage", None),
+        ("green" * 10_000, None),  # no word boundary: not a status
+        ("Request Count status: Green (0%), Service status: red (80%)", ThrottleLevel.RED),
+        ("x" * 100_000 + " Black", ThrottleLevel.BLACK),
+    ],
+)
+def test_throttling_header_garbage_is_read_safely(value: str, level: ThrottleLevel | None) -> None:
+    assert parse_throttling_control(value) is level

@@ -59,7 +59,7 @@ def read_entry(path: Path) -> bytes | None:
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the folder's name
         return None
     try:
         info = os.fstat(fd)

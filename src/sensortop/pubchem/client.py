@@ -32,6 +32,7 @@ from sensortop.pubchem.models import (
     LookupResult,
     Outcome,
     clean_text,
+    valid_cid,
 )
 from sensortop.pubchem.ratelimit import RateLimiter, parse_retry_after
 from sensortop.pubchem.sharedwindow import FILE_NAME
@@ -273,7 +274,7 @@ class PubChemClient:
         progress: Progress | None = None,
         retries: int | None = None,
     ) -> Reply | _Failure:
-        """One logical request: rate-limited, timed out, retried on 503 and network errors.
+        """One logical request: rate-limited, timed out, retried on 503, 429 and network errors.
 
         Timeouts are not retried: PubChem already gave the query its time, and
         asking again at once only adds to its load. No network (a name that does
@@ -320,11 +321,13 @@ class PubChemClient:
                         return _Failure(Outcome.SERVER_ERROR, follow, attempt + 1)
                     url = str(follow)
                     continue
-                if reply.status != 503:
+                if reply.status not in (429, 503):
                     return reply
                 fault = _fault(reply)
                 if fault is not None:
                     message = fault[1] or fault[0]
+                elif reply.status == 429:
+                    message = "too many requests (HTTP 429)"
                 else:
                     message = "PubChem unavailable (HTTP 503, maintenance page)"
                 failure = _Failure(Outcome.BUSY, message, attempt)
@@ -446,12 +449,14 @@ class PubChemClient:
         self, cids: Iterable[int], progress: Progress | None = None
     ) -> LookupResult:
         """Properties of several CIDs in one request (POSTed when the list is long)."""
-        wanted = [int(c) for c in cids]
-        query = ",".join(str(c) for c in wanted)
-        if not wanted or any(c <= 0 for c in wanted):
+        given = list(cids)
+        if not given or not all(valid_cid(c) for c in given):
+            query = ",".join(str(c) if valid_cid(c) else "?" for c in given[:20])
             return LookupResult(
                 query, Outcome.BAD_REQUEST, message="CIDs must be positive integers"
             )
+        wanted = [int(c) for c in given]
+        query = ",".join(str(c) for c in wanted)
         if len(wanted) > MAX_PATH_CIDS:
             return await self._property_request(query, "compound/cid", {"cid": query}, progress)
         return await self._property_request(query, f"compound/cid/{query}", None, progress)

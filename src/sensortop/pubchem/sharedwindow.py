@@ -73,8 +73,9 @@ class SharedWindow:
             return None
         try:
             return self._try_grant(spacing)
-        except OSError as exc:
-            self.failed = exc.strerror or str(exc) or type(exc).__name__
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the folder's name
+            strerror = exc.strerror if isinstance(exc, OSError) else None
+            self.failed = strerror or str(exc) or type(exc).__name__
             log.warning(
                 "PubChem's rate limit is now kept per process only: cannot share %s (%s)",
                 self.path, self.failed,
