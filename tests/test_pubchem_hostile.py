@@ -228,3 +228,25 @@ def test_retry_after_is_bounded_and_garbage_ignored(value: str, seconds: float |
 )
 def test_throttling_header_garbage_is_read_safely(value: str, level: ThrottleLevel | None) -> None:
     assert parse_throttling_control(value) is level
+
+
+@pytest.mark.parametrize("kind", ["properties_not_objects", "html_200", "bad_gzip", "deep_json"])
+async def test_a_broken_synonyms_answer_is_a_reason(standin: PubChemStandin, kind: str) -> None:
+    standin.broken_names = {"aspirin": kind}
+    async with quick_client(standin.url) as client:
+        answer = await client.synonyms("aspirin")
+    assert isinstance(answer, LookupResult) and answer.outcome is Outcome.SERVER_ERROR
+
+
+async def test_an_unforeseen_exception_in_synonyms_is_a_reason(
+    standin: PubChemStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with quick_client(standin.url) as client:
+
+        async def explode(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("a bug nobody foresaw")
+
+        monkeypatch.setattr(client, "_send", explode)
+        answer = await client.synonyms("aspirin")
+    assert isinstance(answer, LookupResult)
+    assert answer.message == "unexpected error (RuntimeError)"

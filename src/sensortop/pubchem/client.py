@@ -488,7 +488,20 @@ class PubChemClient:
     async def synonyms(
         self, name: str, progress: Progress | None = None
     ) -> LookupResult | list[str]:
-        """Synonyms of the first compound matching ``name``; a LookupResult says why not."""
+        """Synonyms of the first compound matching ``name``; a LookupResult says why not.
+
+        Never raises (but for cancellation), like :meth:`lookup`.
+        """
+        try:
+            return await self._synonyms(name, progress)
+        except Exception as exc:
+            log.warning("PubChem synonyms of %r failed unexpectedly", name, exc_info=True)
+            return LookupResult(name, Outcome.SERVER_ERROR,
+                                message=_short(f"unexpected error ({type(exc).__name__})"))
+
+    async def _synonyms(
+        self, name: str, progress: Progress | None
+    ) -> LookupResult | list[str]:
         key = name.strip()
         if not key:
             return LookupResult(name, Outcome.BAD_REQUEST, message="empty name")
