@@ -204,6 +204,9 @@ class RateLimiter:
                     else:
                         wait = shared_wait
                     now = self._clock()
+                    # A Retry-After may have come in meanwhile (the start it recorded
+                    # then only makes the other processes a little more careful).
+                    wait = max(wait, self._blocked_until - now)
                 if wait <= 0:
                     self._starts.append(now)
                     self.granted += 1
