@@ -139,6 +139,23 @@ APACHE_404_HTML = (
 
 AUTO = "auto"
 
+#: What ``broken_names`` can make the stand-in do to a look-up of that name. None of this
+#: is PubChem's: it is what a proxy, a captive portal or a broken mirror may answer.
+BROKEN_KINDS = (
+    "properties_not_objects",  # 200, PropertyTable.Properties == ["x"]
+    "redirect_loop",  # 302 to the very same URL, forever
+    "redirect_once",  # 302 to the same URL plus "?hopped", which is then answered normally
+    "bad_gzip",  # Content-Encoding: gzip on a body that is not gzip
+    "html_200",  # a 200 whose body is an HTML page
+    "not_utf8",  # a 200 whose JSON is Latin-1, not UTF-8
+    "deep_json",  # a 200 of 100,000 nested arrays
+    "huge",  # a 200 of 9 MB
+    "trickle",  # headers, then one byte every 50 ms, never finishing
+    "escapes",  # a found compound whose IUPAC name holds terminal escape sequences
+    "huge_cid",  # a CID of 1,000 digits
+    "too_many_requests",  # a proxy's 429 with an HTML body
+)
+
 
 def _bad_request(message: str, *details: str) -> dict[str, Any]:
     fault: dict[str, Any] = {"Code": "PUGREST.BadRequest", "Message": message}
@@ -189,6 +206,7 @@ class PubChemStandin:
         self.hang = False  # hold every request until stop()
         self.hold_names: set[str] = set()  # hold look-ups of these names until release_held()
         self.throttle_header: str | None = AUTO  # AUTO: computed; None: omitted
+        self.broken_names: dict[str, str] = {}  # name (any case) -> one of BROKEN_KINDS
         self.names: dict[str, list[int]] = {}
         for cid, synonyms in SYNONYMS.items():
             for synonym in synonyms:
@@ -442,6 +460,11 @@ class _Handler(BaseHTTPRequestHandler):
             operation = rest[2:]
         if namespace == "name":
             self._name = identifier
+        broken = {n.casefold(): k for n, k in self.standin.broken_names.items()}
+        kind = broken.get(identifier.casefold()) if namespace == "name" and identifier else None
+        if kind is not None and not (kind == "redirect_once" and query):
+            self._broken(kind, throttle)
+            return
         self._delay(identifier if namespace == "name" else None)
         if namespace not in ("name", "cid") or identifier is None:
             fault = BAD_REQUEST_CID if namespace == "cid" else _bad_request("Missing name")
@@ -462,6 +485,64 @@ class _Handler(BaseHTTPRequestHandler):
                         throttle=throttle)
         else:
             self._reply(400, _bad_request("Unrecognized operation"), throttle=throttle)
+
+    def _broken(self, kind: str, throttle: str) -> None:
+        """Answer the way ``kind`` (one of BROKEN_KINDS) says."""
+        if kind == "properties_not_objects":
+            self._reply(200, {"PropertyTable": {"Properties": ["x"]}}, throttle=throttle)
+        elif kind == "redirect_loop":
+            self._reply(302, "", content_type="text/html", extra={"Location": self.path})
+        elif kind == "redirect_once":
+            self._reply(302, "", content_type="text/html",
+                        extra={"Location": self.path + "?hopped"})  # fmt: skip
+        elif kind == "bad_gzip":
+            self._reply(200, {"PropertyTable": {"Properties": [{"CID": 962}]}},
+                        extra={"Content-Encoding": "gzip"}, throttle=throttle)
+        elif kind == "html_200":
+            self._reply(200, MAINTENANCE_HTML, content_type="text/html", throttle=throttle)
+        elif kind == "not_utf8":
+            body = '{"PropertyTable": {"Properties": [{"CID": 702, "IUPACName": "\xe9thanol"}]}}'
+            self._reply_bytes(200, body.encode("latin-1"))
+        elif kind == "deep_json":
+            self._reply(200, "[" * 100_000 + "]" * 100_000, throttle=throttle)
+        elif kind == "huge":
+            self._reply_bytes(200, b'{"x": "' + b"a" * (9 * 2**20) + b'"}')
+        elif kind == "trickle":
+            self._trickle()
+        elif kind == "escapes":
+            body = ('{"PropertyTable": {"Properties": [{"CID": 2519, "MolecularFormula": '
+                    '"C8H10N4O2\\u001b[31m", "IUPACName": '
+                    '"\\u001b[2J\\u001b]0;pwned\\u0007caffeine\\ud800"}]}}')
+            self._reply(200, body, throttle=throttle)
+        elif kind == "huge_cid":
+            self._reply(200, '{"PropertyTable": {"Properties": [{"CID": ' + "9" * 1000 + "}]}}",
+                        throttle=throttle)
+        elif kind == "too_many_requests":
+            self._reply(429, "<html>Too Many Requests</html>", content_type="text/html")
+        else:
+            raise ValueError(f"unknown broken kind {kind!r}")
+
+    def _reply_bytes(self, status: int, data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.standin._record(self._arrived_at, self._method, self.path, self._name, status)
+        self._recorded = True
+        self.wfile.write(data)
+
+    def _trickle(self) -> None:
+        """Promise a body, then send it a byte at a time until the client gives up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.standin._record(self._arrived_at, self._method, self.path, self._name, 200)
+        self._recorded = True
+        self.wfile.flush()
+        while not self.standin._released.wait(0.05):
+            self.wfile.write(b" ")
+            self.wfile.flush()
 
     def _resolve(self, namespace: str, identifier: str, throttle: str) -> list[int] | None:
         standin = self.standin

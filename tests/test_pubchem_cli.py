@@ -96,7 +96,7 @@ def test_repeat_run_is_answered_from_the_cache(standin: PubChemStandin, cache_di
 def test_runs_as_a_module(standin: PubChemStandin, cache_dir: Path) -> None:
     env = {**os.environ, "SENSORTOP_CACHE_DIR": str(cache_dir.parent)}
     done = subprocess.run(
-        [sys.executable, "-m", "sensortop.lookup_cli", "caffeine", "--json",
+        [sys.executable, "-m", "sensortop", "lookup", "caffeine", "--json",
          "--pubchem-url", standin.url],
         capture_output=True, text=True, env=env, timeout=60, check=False,
     )  # fmt: skip
@@ -110,11 +110,20 @@ def test_client_imports_no_textual() -> None:
     assert subprocess.run([sys.executable, "-c", code], timeout=60, check=False).returncode == 0
 
 
-def test_retries_are_reported_while_they_happen(refused_url: str, cache_dir: Path) -> None:
-    code, _, err = lookup(["water"], refused_url, retries=2)
+def test_retries_are_reported_while_they_happen(standin: PubChemStandin, cache_dir: Path) -> None:
+    standin.busy_next = 10
+    standin.retry_after = None
+    code, _, err = lookup(["water"], standin.url, retries=2)
     assert code == 1
-    assert "water: network error, retrying in 0 s (1/2)" in err
-    assert "water: network error, retrying in 0 s (2/2)" in err
+    assert "water: PubChem busy, retrying in 0 s (1/2)" in err
+    assert "water: PubChem busy, retrying in 0 s (2/2)" in err
+
+
+def test_refused_connection_is_retried_once_and_said(refused_url: str, cache_dir: Path) -> None:
+    code, _, err = lookup(["water"], refused_url, retries=4)
+    assert code == 1
+    assert "water: network error, retrying in 0 s (1/1)" in err
+    assert "(2/" not in err
 
 
 def test_a_500_character_name_is_answered_and_cut_short_in_the_table(
@@ -127,3 +136,52 @@ def test_a_500_character_name_is_answered_and_cut_short_in_the_table(
     assert "not found" in out and "H2O" in out
     code, out, _ = lookup([name], standin.url, as_json=True)
     assert json.loads(out)[0]["name"] == name  # --json keeps the whole name
+
+
+def test_json_is_one_array_with_an_object_per_name_as_the_readme_says(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    code, out, _ = lookup(["water", "water", "srthrthsr"], standin.url, as_json=True)
+    answer = json.loads(out)
+    assert code == 0 and isinstance(answer, list)
+    assert [item["name"] for item in answer] == ["water", "water", "srthrthsr"]
+
+
+def test_name_that_is_not_utf8_is_bad_usage(standin: PubChemStandin, cache_dir: Path) -> None:
+    env = {**os.environ, "SENSORTOP_CACHE_DIR": str(cache_dir.parent)}
+    done = subprocess.run(
+        [sys.executable.encode(), b"-m", b"sensortop", b"lookup", b"water", b"caf\xe9",
+         b"--pubchem-url", standin.url.encode()],
+        capture_output=True, timeout=60, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert b"name 2: name is not valid UTF-8 text" in done.stderr
+    assert b"Traceback" not in done.stderr and standin.request_count == 0
+
+
+def test_terminal_escapes_in_an_answer_are_not_printed(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    standin.broken_names = {"caffeine": "escapes"}
+    code, out, _ = lookup(["caffeine"], standin.url)
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    code, out, _ = lookup(["caffeine"], standin.url, as_json=True)
+    assert "\x1b" not in json.loads(out)[0]["IUPACName"]
+
+
+def test_a_broken_answer_for_one_name_exits_1_and_keeps_the_others(
+    standin: PubChemStandin, cache_dir: Path
+) -> None:
+    standin.broken_names = {"broken": "properties_not_objects"}
+    code, out, err = lookup(["water", "broken", "ethanol"], standin.url, as_json=True)
+    water, broken, ethanol = json.loads(out)
+    assert code == 1 and "Traceback" not in err
+    assert water["CID"] == 962 and ethanol["CID"] == 702
+    assert broken["status"] == "server_error" and "not an object" in broken["message"]
+    assert "sensortop lookup: broken: PubChem error: unexpected answer" in err
+
+
+def test_offline_lookup_fails_at_once_saying_no_network(cache_dir: Path) -> None:
+    code, _, err = lookup(["water"], "http://nosuchhost.invalid/rest/pug", backoff=30.0)
+    assert code == 1
+    assert err == "sensortop lookup: water: network error: no network (cannot resolve host)\n"

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, what a shell reports for Ctrl-C
-DEFAULT_PUBCHEM_URL = "https://pubchem.ncbi.nlm.nih.gov/rest/pug"
 SHIPPED_THEMES = ("control-room", "high-contrast-light")
 """The theme files in the repository's themes/ folder (a test keeps this list true)."""
 MAX_DURATION = 10 * 366 * 86_400.0
@@ -290,7 +289,9 @@ def _check_theme(name: str) -> None:
 
 
 def _pubchem_url(args: argparse.Namespace) -> str:
-    return args.pubchem_url or os.environ.get("SENSORTOP_PUBCHEM_URL") or DEFAULT_PUBCHEM_URL
+    from sensortop.pubchem.client import resolve_base_url  # the one place the default lives
+
+    return resolve_base_url(args.pubchem_url)
 
 
 def _print_config_error(exc: ConfigError) -> None:

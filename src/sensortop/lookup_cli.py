@@ -6,29 +6,19 @@ for a service or network reason (busy, timeout, refused...); 2 for bad usage.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
 from typing import Any, TextIO
 
 from sensortop.pubchem.cache import LookupCache
-from sensortop.pubchem.client import (
-    PUBCHEM_URL_ENV,
-    Progress,
-    PubChemClient,
-    resolve_base_url,
-)
-from sensortop.pubchem.models import LookupResult
+from sensortop.pubchem.client import Progress, PubChemClient, name_problem, resolve_base_url
+from sensortop.pubchem.models import LookupResult, clean_text, format_number
 
 TABLE_COLUMNS = ("name", "status", "CID", "formula", "MW", "XLogP", "InChIKey", "IUPAC name")
 #: A longer cell (a 500-character name, a long IUPAC name) is cut so the table stays readable;
 #: ``--json`` carries the full text.
 MAX_CELL = 60
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
 
 
 def result_row(result: LookupResult) -> tuple[str, ...]:
@@ -41,8 +31,8 @@ def result_row(result: LookupResult) -> tuple[str, ...]:
         result.describe(),
         str(c.cid),
         c.molecular_formula or "",
-        _number(c.molecular_weight),
-        _number(c.xlogp),
+        format_number(c.molecular_weight),
+        format_number(c.xlogp),
         c.inchikey or "",
         c.iupac_name or "",
     )
@@ -60,7 +50,8 @@ def result_json(result: LookupResult) -> dict[str, Any]:
 
 
 def _cell(text: str) -> str:
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    """A cell or stderr mention: no control characters, at most MAX_CELL characters."""
+    return clean_text(text, MAX_CELL)
 
 
 def format_table(results: list[LookupResult]) -> str:
@@ -108,6 +99,11 @@ def run_lookup(
     if not names or empty:
         print("sensortop lookup: give at least one non-empty compound name", file=err)
         return 2
+    for position, name in enumerate(names, 1):
+        problem = name_problem(name)
+        if problem:
+            print(f"sensortop lookup: name {position}: {problem}", file=err)
+            return 2
 
     def progress(query: str, words: str) -> None:
         """Retries and waits can take a while: say so rather than sit silent."""
@@ -129,28 +125,3 @@ def run_lookup(
     for r in failed:
         print(f"sensortop lookup: {_cell(r.query)}: {r.describe()}", file=err)
     return 1 if failed else 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sensortop lookup",
-        description="PubChem properties for each name, concurrently, within PubChem's limits.",
-    )
-    parser.add_argument("names", nargs="+", metavar="NAME",
-                        help="compound names; quote names with spaces")  # fmt: skip
-    parser.add_argument(
-        "--pubchem-url",
-        default=None,
-        help=f"PUG REST base URL (default: ${PUBCHEM_URL_ENV} or PubChem's own)",
-    )
-    parser.add_argument("--json", action="store_true", help="one JSON object per name")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return run_lookup(args.names, args.pubchem_url, args.json)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,7 +12,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
+import stat
 import tempfile
 import time
 import unicodedata
@@ -22,7 +24,7 @@ from typing import Any
 
 import platformdirs
 
-from sensortop.pubchem.models import Compound, LookupResult, Outcome
+from sensortop.pubchem.models import Compound, LookupResult, Outcome, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,11 @@ CACHE_ENV = "SENSORTOP_CACHE_DIR"
 FORMAT_VERSION = 1
 FOUND_TTL = 30 * 24 * 3600.0  # properties of a known compound rarely change
 NOT_FOUND_TTL = 24 * 3600.0  # PubChem adds names daily
+#: An entry bigger than this is damaged (the largest real ones, long synonym lists, are ~100 kB).
+MAX_ENTRY_BYTES = 4 * 1024 * 1024
+#: Clocks of processes sharing a folder may differ a little; an entry stored further in the
+#: future than this is damaged, or it would never expire.
+FUTURE_SLACK = 300.0
 
 
 def default_cache_dir() -> Path:
@@ -42,6 +49,35 @@ def default_cache_dir() -> Path:
 def normalise_query(query: str) -> str:
     """PubChem matches names case-insensitively; so does the cache key."""
     return unicodedata.normalize("NFC", query).strip().casefold()
+
+
+def read_entry(path: Path) -> bytes | None:
+    """A cache file's bytes, or None when it is missing, not a regular file, or too big.
+
+    Opened without blocking and checked before reading: a FIFO or a device
+    planted in the cache folder must not hang or flood a look-up.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError):  # ValueError: a NUL in the folder's name
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return None
+        chunks, size = [], 0
+        while size <= MAX_ENTRY_BYTES:
+            chunk = os.read(fd, MAX_ENTRY_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) <= MAX_ENTRY_BYTES else None
 
 
 class LookupCache:
@@ -78,18 +114,30 @@ class LookupCache:
         digest = hashlib.sha256(scoped.encode()).hexdigest()
         return self.path / digest[:2] / f"{digest}.json"
 
-    def _read(self, kind: str, key: str) -> dict[str, Any] | None:
+    def _read(self, kind: str, key: str, ttl: float) -> dict[str, Any] | None:
+        """The entry's JSON object if it is whole, ours, and fresh; None for anything else."""
+        raw = read_entry(self._file(kind, key))
+        if raw is None:
+            return None
         try:
-            data = json.loads(self._file(kind, key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(raw)
+        except (ValueError, RecursionError):  # bad UTF-8 or JSON, or nested 100,000 deep
             return None
         if (
             not isinstance(data, dict)
             or data.get("version") != FORMAT_VERSION
             or data.get("key") != key
-            or not isinstance(data.get("stored"), int | float)
         ):
             return None
+        stored = data.get("stored")
+        if isinstance(stored, bool) or not isinstance(stored, int | float):
+            return None
+        try:
+            age = self._clock() - float(stored)
+        except OverflowError:
+            return None
+        if not math.isfinite(age) or age > ttl or age < -FUTURE_SLACK:
+            return None  # NaN or far-future "stored" would otherwise never expire
         return data
 
     def _write(self, kind: str, key: str, payload: dict[str, Any]) -> None:
@@ -99,39 +147,48 @@ class LookupCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(body, out, ensure_ascii=False)
+                with os.fdopen(fd, "w", encoding="ascii") as out:
+                    json.dump(body, out, allow_nan=False)
                 os.replace(tmp, target)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             # A cache that cannot be written is only a slower cache: say so once, go on.
             if not self._write_failed:
                 self._write_failed = True
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
                 log.warning("PubChem answers will not be cached: cannot write %s (%s)",
-                            target.parent, exc.strerror or exc)
+                            target.parent, reason)
 
     # -- look-up answers --------------------------------------------------------
 
     def get(self, query: str) -> LookupResult | None:
         """The cached answer for ``query``, or None when missing, expired or unreadable."""
-        data = self._read("lookup", normalise_query(query))
+        data = self._read("lookup", normalise_query(query), max(self.found_ttl,
+                                                                 self.not_found_ttl))
         if data is None:
             return None
-        try:
-            outcome = Outcome(data["outcome"])
-            compounds = tuple(Compound.from_dict(c) for c in data.get("compounds", ()))
-            message = str(data.get("message", ""))
-        except (KeyError, TypeError, ValueError):
+        outcome_value, raw_compounds = data.get("outcome"), data.get("compounds", [])
+        message = data.get("message", "")
+        if (
+            outcome_value not in (Outcome.FOUND.value, Outcome.NOT_FOUND.value)
+            or not isinstance(raw_compounds, list)
+            or not isinstance(message, str)
+        ):
             return None
-        if not outcome.is_answer or (outcome is Outcome.FOUND and not compounds):
+        outcome = Outcome(outcome_value)
+        try:
+            compounds = tuple(Compound.from_dict(c) for c in raw_compounds)
+        except ValueError:
+            return None
+        if outcome is Outcome.FOUND and not compounds:
             return None
         ttl = self.found_ttl if outcome is Outcome.FOUND else self.not_found_ttl
-        if self._clock() - data["stored"] > ttl:
+        if self._clock() - float(data["stored"]) > ttl:
             return None
-        return LookupResult(query, outcome, compounds, message, from_cache=True)
+        return LookupResult(query, outcome, compounds, clean_text(message), from_cache=True)
 
     def put(self, result: LookupResult) -> None:
         """Keep an answer; failures (busy, timeout...) are not answers and are skipped."""
@@ -150,13 +207,13 @@ class LookupCache:
     # -- synonyms ---------------------------------------------------------------
 
     def get_synonyms(self, query: str) -> list[str] | None:
-        data = self._read("synonyms", normalise_query(query))
-        if data is None or self._clock() - data["stored"] > self.found_ttl:
+        data = self._read("synonyms", normalise_query(query), self.found_ttl)
+        if data is None:
             return None
         synonyms = data.get("synonyms")
         if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
             return None
-        return synonyms
+        return [clean_text(s) for s in synonyms]
 
     def put_synonyms(self, query: str, synonyms: list[str]) -> None:
         self._write("synonyms", normalise_query(query), {"synonyms": synonyms})

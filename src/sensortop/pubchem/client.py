@@ -11,9 +11,12 @@ batch.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import logging
 import os
 import re
+import socket
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,8 +26,16 @@ import httpx
 
 from sensortop import __version__
 from sensortop.pubchem.cache import LookupCache, normalise_query
-from sensortop.pubchem.models import OUTCOME_WORDS, Compound, LookupResult, Outcome
+from sensortop.pubchem.models import (
+    OUTCOME_WORDS,
+    Compound,
+    LookupResult,
+    Outcome,
+    clean_text,
+    valid_cid,
+)
 from sensortop.pubchem.ratelimit import RateLimiter, parse_retry_after
+from sensortop.pubchem.sharedwindow import FILE_NAME
 
 DEFAULT_BASE_URL = "https://pubchem.ncbi.nlm.nih.gov/rest/pug"
 PUBCHEM_URL_ENV = "SENSORTOP_PUBCHEM_URL"
@@ -41,6 +52,8 @@ MAX_PATH_CIDS = 100
 
 #: Called with (query, words) while a look-up waits or retries, e.g. "PubChem busy, retrying".
 Progress = Callable[[str, str], None]
+
+log = logging.getLogger(__name__)
 
 _JSONP_RE = re.compile(r"^\s*[\w$.]+\s*\((.*)\)\s*;?\s*$", re.DOTALL)
 
@@ -59,26 +72,97 @@ def autocomplete_base(base_url: str) -> str:
     return base + "/autocomplete"
 
 
-def _fault(response: httpx.Response) -> tuple[str, str] | None:
+#: The most of an answer read into memory (after decompression): PubChem's largest
+#: answers (thousands of synonyms) are well under a megabyte.
+MAX_BODY = 8 * 1024 * 1024
+#: Redirects followed per request, each hop a request of its own through the limiter.
+MAX_REDIRECTS = 3
+#: Reasons are shown in a narrow pane row: a server's message is cut to this.
+MAX_REASON = 120
+#: The one retry a refused connection gets waits at most this long.
+REFUSED_RETRY_DELAY = 0.5
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class _TooLarge(Exception):
+    """An answer bigger than :data:`MAX_BODY`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One HTTP answer, read whole (and bounded) within the request's timeout."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON; ValueError for anything that is not (bad UTF-8, 100,000-deep)."""
+        return load_json(self.body)
+
+
+def load_json(body: bytes | str) -> Any:
+    """``json.loads`` whose every failure is a ValueError (deep nesting raises RecursionError)."""
+    try:
+        return json.loads(body)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
+def _short(text: str) -> str:
+    return clean_text(text, MAX_REASON)
+
+
+def _fault(reply: Reply) -> tuple[str, str] | None:
     """(Code, Message with Details) from a PUG REST Fault body, or None if it is not one."""
     try:
-        fault = response.json().get("Fault")
-    except (ValueError, AttributeError):
+        body = reply.json()
+    except ValueError:
         return None
+    fault = body.get("Fault") if isinstance(body, dict) else None
     if not isinstance(fault, dict) or not isinstance(fault.get("Code"), str):
         return None
-    message = str(fault.get("Message") or "")
+    message = fault.get("Message")
+    message = message if isinstance(message, str) else ""
     details = fault.get("Details")
     if isinstance(details, list) and details:
-        extra = "; ".join(str(d) for d in details)
-        message = f"{message} ({extra})" if message else extra
-    return fault["Code"], message
+        extra = "; ".join(d for d in details[:5] if isinstance(d, str))
+        if extra:
+            message = f"{message} ({extra})" if message else extra
+    return _short(fault["Code"]), _short(message)
 
 
-def _describe_transport_error(exc: httpx.TransportError) -> str:
+def _os_error(exc: BaseException) -> OSError | None:
+    """The OSError under an httpx error (httpx wraps httpcore, which wraps the socket's)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    found: OSError | None = None
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError):
+            found = current  # keep the deepest: "All connection attempts failed" wraps refused
+        current = current.__cause__ or current.__context__
+    return found
+
+
+_NO_NETWORK_ERRNOS = frozenset({errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH})
+
+
+def _classify_transport_error(exc: httpx.TransportError) -> tuple[str, str]:
+    """(kind, reason) where kind is "offline", "refused" or "other"; reasons stay short."""
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "fatal", "unsupported URL scheme"
     if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect to PubChem ({exc or 'connection refused'})"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        cause = _os_error(exc)
+        if isinstance(cause, socket.gaierror):
+            return "offline", "no network (cannot resolve host)"
+        if cause is not None and cause.errno in _NO_NETWORK_ERRNOS:
+            return "offline", "no network (host unreachable)"
+        if isinstance(cause, ConnectionRefusedError):
+            return "refused", "cannot connect to PubChem (connection refused)"
+        return "other", _short(f"cannot connect to PubChem ({exc or 'connection failed'})")
+    return "other", _short(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +172,24 @@ class _Failure:
     attempts: int
 
 
+async def _read_body(response: httpx.Response) -> bytes:
+    """The decoded body, refusing more than :data:`MAX_BODY` (a gzip bomb, an endless stream)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class PubChemClient:
     """Async PUG REST client. Use one per application, as an async context manager.
 
     ``cache=None`` turns caching off; pass a :class:`LookupCache` to keep answers.
-    ``limiter`` may be shared with other clients in the same event loop.
+    ``limiter`` may be shared with other clients in the same event loop; without
+    one, the limits are kept together with every process using the same cache folder.
     """
 
     def __init__(
@@ -113,7 +210,11 @@ class PubChemClient:
         # Answers are kept per service: PubChem's own under the unscoped keys.
         scope = "" if self.base_url == DEFAULT_BASE_URL else self.base_url
         self.cache = cache.scoped(scope) if cache is not None else None
-        self.limiter = limiter or RateLimiter()
+        if limiter is None:
+            # PubChem's limit is per machine: processes sharing the cache folder share it.
+            shared = cache.path / FILE_NAME if cache is not None else None
+            limiter = RateLimiter(shared=shared)
+        self.limiter = limiter
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -122,7 +223,7 @@ class PubChemClient:
         self._http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             headers={"User-Agent": f"sensortop/{__version__} (PubChem lookup pane)"},
-            follow_redirects=True,
+            follow_redirects=False,
         )
         self._properties = PROPERTIES
         self.requests_sent = 0
@@ -142,6 +243,27 @@ class PubChemClient:
     def _backoff_delay(self, attempt: int) -> float:
         return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
 
+    async def _request_once(
+        self, method: str, url: str, data: dict[str, str] | None
+    ) -> httpx.Response | Reply:
+        """One request through the limiter, its whole answer read within ``timeout``.
+
+        Redirects are not followed here (a redirect is a request of its own and
+        must pass the limiter): a redirect comes back as the unread response.
+        """
+        async with self.limiter.slot():
+            self.requests_sent += 1
+            async with asyncio.timeout(self.timeout):
+                request = self._http.build_request(method, url, data=data)
+                response = await self._http.send(request, stream=True, follow_redirects=False)
+                try:
+                    if response.status_code in _REDIRECTS and "Location" in response.headers:
+                        return response
+                    body = await _read_body(response)
+                finally:
+                    await response.aclose()
+        return Reply(response.status_code, response.headers, body)
+
     async def _send(
         self,
         query: str,
@@ -151,39 +273,61 @@ class PubChemClient:
         *,
         progress: Progress | None = None,
         retries: int | None = None,
-    ) -> httpx.Response | _Failure:
-        """One logical request: rate-limited, timed out, retried on 503 and network errors.
+    ) -> Reply | _Failure:
+        """One logical request: rate-limited, timed out, retried on 503, 429 and network errors.
 
         Timeouts are not retried: PubChem already gave the query its time, and
-        asking again at once only adds to its load.
+        asking again at once only adds to its load. No network (a name that does
+        not resolve) is not retried either, and a refused connection once, quickly.
+        Any other trouble with one answer becomes a failure with a reason.
         """
         retries = self.retries if retries is None else retries
         attempt = 0
+        hops = 0
         while True:
             attempt += 1
             paused = self.limiter.blocked_for()
             if progress and paused >= 1.0:
                 progress(query, f"PubChem asked us to wait, resuming in {paused:.0f} s")
             retry_after: float | None = None
+            delay: float | None = None
             try:
-                async with self.limiter.slot():
-                    self.requests_sent += 1
-                    async with asyncio.timeout(self.timeout):
-                        response = await self._http.request(method, url, data=data)
+                reply = await self._request_once(method, url, data)
             except (TimeoutError, httpx.TimeoutException):
-                return _Failure(
-                    Outcome.TIMEOUT, f"no answer within {self.timeout:g} s", attempt
-                )
+                return _Failure(Outcome.TIMEOUT, f"no answer within {self.timeout:g} s", attempt)
             except httpx.TransportError as exc:
-                failure = _Failure(Outcome.NETWORK_ERROR, _describe_transport_error(exc), attempt)
+                kind, reason = _classify_transport_error(exc)
+                failure = _Failure(Outcome.NETWORK_ERROR, reason, attempt)
+                if kind in ("offline", "fatal"):
+                    return failure
+                if kind == "refused":
+                    retries = min(retries, 1)
+                    delay = min(REFUSED_RETRY_DELAY, self._backoff_delay(attempt))
+            except httpx.DecodingError:
+                return _Failure(Outcome.SERVER_ERROR, "answer cannot be decoded", attempt)
+            except _TooLarge:
+                return _Failure(Outcome.SERVER_ERROR,
+                                f"answer larger than {MAX_BODY // 2**20} MB", attempt)  # fmt: skip
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                return _Failure(Outcome.SERVER_ERROR, _short(f"bad answer ({exc})"), attempt)
             else:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                self.limiter.observe(response.headers, retry_after)
-                if response.status_code != 503:
-                    return response
-                fault = _fault(response)
+                retry_after = parse_retry_after(reply.headers.get("Retry-After"))
+                self.limiter.observe(reply.headers, retry_after)
+                if isinstance(reply, httpx.Response):  # a redirect
+                    hops += 1
+                    attempt -= 1  # a hop is part of the same attempt
+                    follow = self._redirect_target(reply, method, hops)
+                    if isinstance(follow, str):
+                        return _Failure(Outcome.SERVER_ERROR, follow, attempt + 1)
+                    url = str(follow)
+                    continue
+                if reply.status not in (429, 503):
+                    return reply
+                fault = _fault(reply)
                 if fault is not None:
                     message = fault[1] or fault[0]
+                elif reply.status == 429:
+                    message = "too many requests (HTTP 429)"
                 else:
                     message = "PubChem unavailable (HTTP 503, maintenance page)"
                 failure = _Failure(Outcome.BUSY, message, attempt)
@@ -191,7 +335,8 @@ class PubChemClient:
                     self.limiter.pause(retry_after)  # holds every caller, not just this one
             if attempt > retries:
                 return failure
-            delay = retry_after if retry_after is not None else self._backoff_delay(attempt)
+            if delay is None:
+                delay = retry_after if retry_after is not None else self._backoff_delay(attempt)
             if progress:
                 words = OUTCOME_WORDS[failure.outcome]
                 progress(query, f"{words}, retrying in {delay:.0f} s ({attempt}/{retries})")
@@ -199,11 +344,23 @@ class PubChemClient:
                 await asyncio.sleep(delay)  # a Retry-After wait happens in the limiter
 
     @staticmethod
-    def _failure_result(query: str, response: httpx.Response, attempts: int) -> LookupResult:
+    def _redirect_target(response: httpx.Response, method: str, hops: int) -> httpx.URL | str:
+        """Where a redirect points, or why it is not followed (too many, or a POST turned GET)."""
+        if hops > MAX_REDIRECTS:
+            return f"too many redirects (more than {MAX_REDIRECTS})"
+        if method != "GET" and response.status_code not in (307, 308):
+            return f"redirected (HTTP {response.status_code}), not followed for a POST"
+        try:
+            return response.url.join(response.headers["Location"])
+        except (httpx.InvalidURL, ValueError, TypeError):
+            return "redirected to an invalid address"
+
+    @staticmethod
+    def _failure_result(query: str, reply: Reply, attempts: int) -> LookupResult:
         """A non-200 answer in words; a 404 is 'not found' only if PubChem itself says so."""
-        fault = _fault(response)
-        status = response.status_code
-        code, message = fault if fault else ("", f"HTTP {status} from {response.url}")
+        fault = _fault(reply)
+        status = reply.status
+        code, message = fault if fault else ("", f"HTTP {status}")
         if status == 404 and code == "PUGREST.NotFound":
             return LookupResult(query, Outcome.NOT_FOUND, message=message, attempts=attempts)
         if status == 400:
@@ -211,13 +368,6 @@ class PubChemClient:
         if status == 504 or code == "PUGREST.Timeout":
             return LookupResult(query, Outcome.TIMEOUT, message=message, attempts=attempts)
         return LookupResult(query, Outcome.SERVER_ERROR, message=message, attempts=attempts)
-
-    @staticmethod
-    def _parse_properties(response: httpx.Response) -> tuple[Compound, ...]:
-        table = response.json()["PropertyTable"]["Properties"]
-        if not isinstance(table, list) or not table:
-            raise ValueError("empty PropertyTable")
-        return tuple(Compound.from_pubchem(record) for record in table)
 
     async def _property_request(
         self, query: str, path: str, form: dict[str, str] | None, progress: Progress | None
@@ -239,19 +389,15 @@ class PubChemClient:
             if isinstance(reply, _Failure):
                 return LookupResult(query, reply.outcome, message=reply.message,
                                     attempts=reply.attempts)
-            if reply.status_code != 200:
+            if reply.status != 200:
                 result = self._failure_result(query, reply, 1)
-                if reply.status_code == 400:
+                if reply.status == 400:
                     continue
                 return result
-            try:
-                compounds = self._parse_properties(reply)
-            except (ValueError, KeyError, TypeError) as exc:
-                return LookupResult(
-                    query, Outcome.SERVER_ERROR, message=f"unexpected answer from PubChem: {exc}"
-                )
-            self._properties = properties
-            return LookupResult(query, Outcome.FOUND, compounds)
+            result = property_result(query, reply.status, reply.body)
+            if result.outcome is Outcome.FOUND:
+                self._properties = properties
+            return result
         assert result is not None
         return result
 
@@ -270,10 +416,25 @@ class PubChemClient:
         return f"compound/name/{encoded}", None
 
     async def lookup(self, name: str, progress: Progress | None = None) -> LookupResult:
-        """Properties of every compound PubChem matches to ``name`` (cached answers first)."""
+        """Properties of every compound PubChem matches to ``name`` (cached answers first).
+
+        Never raises (but for cancellation): whatever goes wrong for this name
+        becomes its result with a reason, so one name never sinks a batch.
+        """
+        try:
+            return await self._lookup(name, progress)
+        except Exception as exc:  # a bug or an answer nobody foresaw: this name's failure only
+            log.warning("PubChem look-up of %r failed unexpectedly", name, exc_info=True)
+            return LookupResult(name, Outcome.SERVER_ERROR,
+                                message=_short(f"unexpected error ({type(exc).__name__})"))
+
+    async def _lookup(self, name: str, progress: Progress | None) -> LookupResult:
         key = name.strip()
         if not key:
             return LookupResult(name, Outcome.BAD_REQUEST, message="empty name")
+        problem = name_problem(key)
+        if problem:
+            return LookupResult(name, Outcome.BAD_REQUEST, message=problem)
         if self.cache is not None:
             cached = await asyncio.to_thread(self.cache.get, key)
             if cached is not None:
@@ -288,12 +449,14 @@ class PubChemClient:
         self, cids: Iterable[int], progress: Progress | None = None
     ) -> LookupResult:
         """Properties of several CIDs in one request (POSTed when the list is long)."""
-        wanted = [int(c) for c in cids]
-        query = ",".join(str(c) for c in wanted)
-        if not wanted or any(c <= 0 for c in wanted):
+        given = list(cids)
+        if not given or not all(valid_cid(c) for c in given):
+            query = ",".join(str(c) if valid_cid(c) else "?" for c in given[:20])
             return LookupResult(
                 query, Outcome.BAD_REQUEST, message="CIDs must be positive integers"
             )
+        wanted = [int(c) for c in given]
+        query = ",".join(str(c) for c in wanted)
         if len(wanted) > MAX_PATH_CIDS:
             return await self._property_request(query, "compound/cid", {"cid": query}, progress)
         return await self._property_request(query, f"compound/cid/{query}", None, progress)
@@ -325,10 +488,26 @@ class PubChemClient:
     async def synonyms(
         self, name: str, progress: Progress | None = None
     ) -> LookupResult | list[str]:
-        """Synonyms of the first compound matching ``name``; a LookupResult says why not."""
+        """Synonyms of the first compound matching ``name``; a LookupResult says why not.
+
+        Never raises (but for cancellation), like :meth:`lookup`.
+        """
+        try:
+            return await self._synonyms(name, progress)
+        except Exception as exc:
+            log.warning("PubChem synonyms of %r failed unexpectedly", name, exc_info=True)
+            return LookupResult(name, Outcome.SERVER_ERROR,
+                                message=_short(f"unexpected error ({type(exc).__name__})"))
+
+    async def _synonyms(
+        self, name: str, progress: Progress | None
+    ) -> LookupResult | list[str]:
         key = name.strip()
         if not key:
             return LookupResult(name, Outcome.BAD_REQUEST, message="empty name")
+        problem = name_problem(key)
+        if problem:
+            return LookupResult(name, Outcome.BAD_REQUEST, message=problem)
         if self.cache is not None:
             cached = await asyncio.to_thread(self.cache.get_synonyms, key)
             if cached is not None:
@@ -340,15 +519,11 @@ class PubChemClient:
         )
         if isinstance(reply, _Failure):
             return LookupResult(name, reply.outcome, message=reply.message, attempts=reply.attempts)
-        if reply.status_code != 200:
+        if reply.status != 200:
             return self._failure_result(name, reply, 1)
-        try:
-            info = reply.json()["InformationList"]["Information"]
-            synonyms = [str(s) for s in info[0].get("Synonym", [])]
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            return LookupResult(
-                name, Outcome.SERVER_ERROR, message=f"unexpected answer from PubChem: {exc}"
-            )
+        synonyms = synonyms_result(name, reply.body)
+        if isinstance(synonyms, LookupResult):
+            return synonyms
         if self.cache is not None:
             await asyncio.to_thread(self.cache.put_synonyms, key, synonyms)
         return synonyms
@@ -356,21 +531,85 @@ class PubChemClient:
     async def autocomplete(self, prefix: str, limit: int = 10) -> list[str]:
         """Compound names PubChem suggests for ``prefix``; empty on any trouble (it is a nicety)."""
         prefix = prefix.strip()
-        if not prefix:
+        if not prefix or name_problem(prefix) or len(prefix) > MAX_PATH_NAME:
             return []
         url = f"{self.autocomplete_url}/compound/{quote(prefix, safe='')}/json"
-        reply = await self._send(prefix, "GET", f"{url}?limit={int(limit)}", retries=0)
-        if isinstance(reply, _Failure) or reply.status_code != 200:
+        try:
+            reply = await self._send(prefix, "GET", f"{url}?limit={int(limit)}", retries=0)
+        except Exception:  # a nicety must never cost the caller anything
+            log.debug("autocomplete failed", exc_info=True)
             return []
-        return _autocomplete_terms(reply.text)
+        if isinstance(reply, _Failure) or reply.status != 200:
+            return []
+        return _autocomplete_terms(reply.body.decode("utf-8", errors="replace"))
+
+
+def name_problem(name: str) -> str:
+    """Why ``name`` cannot be sent to PubChem, or "" when it can.
+
+    A name read from a command line that is not UTF-8 holds lone surrogates,
+    which no URL, form or cache key can carry.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "name is not valid UTF-8 text"
+    return ""
+
+
+def property_result(query: str, status: int, body: bytes) -> LookupResult:
+    """The look-up result a PUG REST property answer means, whatever its body holds.
+
+    Never raises: a body that is not the expected ``PropertyTable`` is a
+    ``server_error`` with a short reason.
+    """
+    if status != 200:
+        return PubChemClient._failure_result(query, Reply(status, httpx.Headers(), body), 1)
+    try:
+        data = load_json(body)
+    except ValueError:
+        return LookupResult(query, Outcome.SERVER_ERROR, message="unexpected answer (not JSON)")
+    table = data.get("PropertyTable") if isinstance(data, dict) else None
+    records = table.get("Properties") if isinstance(table, dict) else None
+    if not isinstance(records, list):
+        return LookupResult(query, Outcome.SERVER_ERROR,
+                            message="unexpected answer (no PropertyTable)")  # fmt: skip
+    if not records:
+        return LookupResult(query, Outcome.SERVER_ERROR,
+                            message="unexpected answer (empty PropertyTable)")  # fmt: skip
+    try:
+        compounds = tuple(Compound.from_pubchem(record) for record in records)
+    except ValueError as exc:
+        return LookupResult(query, Outcome.SERVER_ERROR,
+                            message=_short(f"unexpected answer ({exc})"))  # fmt: skip
+    return LookupResult(query, Outcome.FOUND, compounds)
+
+
+def synonyms_result(query: str, body: bytes) -> list[str] | LookupResult:
+    """The synonyms in a 200 synonyms answer, or a ``server_error`` saying what was wrong."""
+    try:
+        data = load_json(body)
+    except ValueError:
+        return LookupResult(query, Outcome.SERVER_ERROR, message="unexpected answer (not JSON)")
+    info_list = data.get("InformationList") if isinstance(data, dict) else None
+    info = info_list.get("Information") if isinstance(info_list, dict) else None
+    first = info[0] if isinstance(info, list) and info else None
+    synonyms = first.get("Synonym", []) if isinstance(first, dict) else None
+    if not isinstance(synonyms, list):
+        return LookupResult(query, Outcome.SERVER_ERROR,
+                            message="unexpected answer (no InformationList)")  # fmt: skip
+    return [clean_text(s) for s in synonyms if isinstance(s, str) and s]
 
 
 def _autocomplete_terms(body: str) -> list[str]:
     """Terms from an autocomplete answer, JSON or JSONP (``callback({...})``)."""
     match = _JSONP_RE.match(body)
     try:
-        data: Any = json.loads(match.group(1) if match else body)
-        terms = data.get("dictionary_terms", {}).get("compound", [])
-    except (ValueError, AttributeError):
+        data: Any = load_json(match.group(1) if match else body)
+    except ValueError:
         return []
-    return [t for t in terms if isinstance(t, str)] if isinstance(terms, list) else []
+    found = data.get("dictionary_terms") if isinstance(data, dict) else None
+    terms = found.get("compound") if isinstance(found, dict) else None
+    if not isinstance(terms, list):
+        return []
+    return [clean_text(t, 200) for t in terms if isinstance(t, str) and t]

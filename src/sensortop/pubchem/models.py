@@ -7,6 +7,8 @@ everything past this module sees one stable shape.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -44,22 +46,58 @@ _SMILES_KEYS = ("SMILES", "IsomericSMILES")
 _CONNECTIVITY_SMILES_KEYS = ("ConnectivitySMILES", "CanonicalSMILES")
 
 
+#: CIDs are positive and PubChem's are far below this; a bigger one is a broken answer
+#: (and a 5,000-digit integer cannot even be printed).
+MAX_CID = 2**53
+#: Text kept from an answer: an IUPAC name of a large molecule runs to a few hundred
+#: characters; a megabyte "name" is a broken or hostile answer.
+MAX_TEXT = 4000
+#: Control characters (terminal escapes!) and lone surrogates are never shown or stored.
+_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _number(value: Any) -> float | None:
-    """Parse a PubChem number that may arrive as a JSON number or a string ("289.5")."""
+    """Parse a PubChem number that may arrive as a JSON number or a string ("289.5").
+
+    Only finite numbers count: NaN or 1e999 in an answer is no molecular weight.
+    """
     if value is None or isinstance(value, bool):
         return None
+    number: float
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
         try:
-            return float(value.strip())
+            number = float(value)
+        except OverflowError:  # an integer of 400 digits
+            return None
+    elif isinstance(value, str) and len(value) <= 64:
+        try:
+            number = float(value.strip())
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def format_number(value: float | None) -> str:
+    """A property number for a table cell: shortest general form, blank when missing."""
+    return "" if value is None else f"{value:g}"
+
+
+def clean_text(value: str, limit: int = MAX_TEXT) -> str:
+    """Text from PubChem made safe to print and store: no control characters or lone
+    surrogates (replaced by U+FFFD), at most ``limit`` characters (cut with …)."""
+    text = _UNSAFE_RE.sub("\ufffd", value[: limit + 1])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return clean_text(value) if isinstance(value, str) and value else None
+
+
+def valid_cid(value: Any) -> bool:
+    """A JSON value that can be a PubChem CID: a positive integer of sane size."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < MAX_CID
 
 
 def _first(record: dict[str, Any], keys: tuple[str, ...]) -> str | None:
@@ -86,9 +124,11 @@ class Compound:
     @classmethod
     def from_pubchem(cls, record: dict[str, Any]) -> Compound:
         """Build from one ``PropertyTable.Properties`` entry, old or new naming."""
+        if not isinstance(record, dict):
+            raise ValueError(f"a property record that is not an object ({type(record).__name__})")
         cid = record.get("CID")
-        if not isinstance(cid, int) or isinstance(cid, bool):
-            raise ValueError(f"property record without an integer CID: {record!r}")
+        if not valid_cid(cid):
+            raise ValueError("a property record without a valid CID")
         smiles = _first(record, _SMILES_KEYS)
         connectivity = _first(record, _CONNECTIVITY_SMILES_KEYS)
         return cls(
@@ -109,16 +149,18 @@ class Compound:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Compound:
         """Inverse of :meth:`to_dict`; raises ValueError on anything that is not one."""
+        if not isinstance(data, dict):
+            raise ValueError("compound that is not an object")
         cid = data.get("cid")
-        if not isinstance(cid, int) or isinstance(cid, bool):
-            raise ValueError("compound without an integer cid")
+        if not valid_cid(cid):
+            raise ValueError("compound without a valid cid")
         fields: dict[str, Any] = {"cid": cid}
         for name in ("molecular_formula", "iupac_name", "smiles", "connectivity_smiles",
                      "inchikey"):  # fmt: skip
             value = data.get(name)
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} is not text")
-            fields[name] = value
+            fields[name] = clean_text(value) if value else None
         for name in ("molecular_weight", "xlogp"):
             value = data.get(name)
             number = _number(value) if not isinstance(value, str) else None

@@ -14,7 +14,7 @@ between our clock and PubChem's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import math
 import re
 import time
 from collections import deque
@@ -23,6 +23,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import IntEnum
+from pathlib import Path
+
+from sensortop.pubchem.sharedwindow import SharedWindow
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
@@ -54,28 +57,46 @@ def parse_throttling_control(header: str | None) -> ThrottleLevel | None:
     return max(found) if found else None
 
 
+#: The longest Retry-After obeyed: a server asking for an hour (or for ``inf``) must not
+#: freeze every look-up on the machine; past this the client asks again.
+MAX_RETRY_AFTER = 60.0
+
+
+_SECONDS_RE = re.compile(r"[+-]?[0-9]{1,12}(\.[0-9]{0,9})?")
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date).
+
+    Always within 0..MAX_RETRY_AFTER; None when absent or unreadable (``nan``, garbage).
+    """
     if value is None:
         return None
-    value = value.strip()
+    value = value.strip()[:100]
     if not value:
         return None
-    with contextlib.suppress(ValueError):  # not seconds: then an HTTP date, below
-        return max(0.0, float(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    seconds: float | None = None
+    if _SECONDS_RE.fullmatch(value):  # not seconds: then an HTTP date, below
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - (now or datetime.now(UTC))).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if math.isnan(seconds):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
 
 class RateLimiter:
     """Grants request starts within PubChem's limits, and slows or stops as PubChem asks.
 
-    Share one per process: the limits are PubChem's, per client machine.
+    Share one per process: the limits are PubChem's, per client machine. With
+    ``shared`` (a file path, in practice in the cache folder) every process
+    using the same file keeps within the limits together.
     """
 
     #: Minimum gap between request starts at each level (Black stops altogether).
@@ -97,6 +118,7 @@ class RateLimiter:
         level_ttl: float = 60.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        shared: Path | str | SharedWindow | None = None,
     ) -> None:
         if per_second < 1 or per_minute < 1 or max_concurrent < 1:
             raise ValueError("limits must be at least 1")
@@ -118,6 +140,11 @@ class RateLimiter:
         self._level = ThrottleLevel.GREEN
         self._level_seen = float("-inf")
         self.granted = 0
+        if shared is not None and not isinstance(shared, SharedWindow):
+            shared = SharedWindow(shared, per_second=per_second, per_minute=per_minute,
+                                  second_window=self.second_window,
+                                  minute_window=self.minute_window)  # fmt: skip
+        self.shared: SharedWindow | None = shared
 
     # -- what PubChem tells us ------------------------------------------------
 
@@ -160,11 +187,26 @@ class RateLimiter:
         return max(waits)
 
     async def acquire(self) -> float:
-        """Wait for a start that keeps every window within the limits; return its time."""
+        """Wait for a start that keeps every window within the limits; return its time.
+
+        With a shared file, a start this process allows must also be allowed by
+        the starts of every other process (asked in a worker thread).
+        """
         async with self._lock:
             while True:
                 now = self._clock()
                 wait = self._wait_needed(now)
+                if wait <= 0 and self.shared is not None:
+                    spacing = self.SPACING[self.level]
+                    shared_wait = await asyncio.to_thread(self.shared.try_grant, spacing)
+                    if shared_wait is None:
+                        self.shared = None  # it said why, once; per process from now on
+                    else:
+                        wait = shared_wait
+                    now = self._clock()
+                    # A Retry-After may have come in meanwhile (the start it recorded
+                    # then only makes the other processes a little more careful).
+                    wait = max(wait, self._blocked_until - now)
                 if wait <= 0:
                     self._starts.append(now)
                     self.granted += 1

@@ -1,0 +1,110 @@
+"""The lookup pane shows one row's failure without losing the others (Pilot, stand-in)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from pubchem_standin import PubChemStandin
+from sensortop.pubchem import LookupCache, LookupResult, PubChemClient
+from sensortop.tui.widgets.lookup_pane import LOOKING_UP, LookupPane
+
+pytest_plugins = ["pubchem_fixtures"]
+
+FOUND = {"water": "962", "ethanol": "702", "caffeine": "2519"}
+
+
+class PaneApp(App[None]):
+    def __init__(self, pane: LookupPane) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+
+def make_pane(url: str, cache_dir: Path, **options: object) -> LookupPane:
+    options.setdefault("backoff", 0.01)
+    options.setdefault("timeout", 5.0)
+    client = PubChemClient(url, cache=LookupCache(cache_dir), **options)  # type: ignore[arg-type]
+    return LookupPane(client=client, suggest=False)
+
+
+def cell(pane: LookupPane, name: str, column: str) -> str:
+    return str(pane.query_one(DataTable).get_cell(name.casefold(), column))
+
+
+async def wait_for(pilot: object, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+def settled(pane: LookupPane, names: list[str]) -> Callable[[], bool]:
+    return lambda: all(cell(pane, n, "status") != LOOKING_UP for n in names)
+
+
+async def type_and_enter(pilot: object, pane: LookupPane, text: str) -> None:
+    pane.focus_input()
+    await pilot.press(*text, "enter")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("properties_not_objects", "PubChem error: unexpected answer"),
+        ("redirect_loop", "PubChem error: too many redirects"),
+        ("bad_gzip", "PubChem error: answer cannot be decoded"),
+        ("html_200", "PubChem error: unexpected answer (not JSON)"),
+    ],
+)
+async def test_one_broken_answer_fails_its_row_and_the_others_are_found(
+    standin: PubChemStandin, cache_dir: Path, kind: str, words: str
+) -> None:
+    standin.broken_names = {"broken": kind}
+    pane = make_pane(standin.url, cache_dir)
+    names = ["broken", *FOUND]
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, ", ".join(names))
+        await wait_for(pilot, settled(pane, names))
+        assert cell(pane, "broken", "status").startswith(words)
+        for name, cid in FOUND.items():
+            assert cell(pane, name, "status") == "found"
+            assert cell(pane, name, "cid") == cid
+        assert pane.query_one(DataTable).row_count == len(names)
+
+
+async def test_a_bug_for_one_name_fails_only_its_row(
+    standin: PubChemStandin, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pane = make_pane(standin.url, cache_dir)
+    original = pane.client._property_request
+
+    async def explode(query: str, *args: object) -> LookupResult:
+        if query == "water":
+            raise AttributeError("'str' object has no attribute 'get'")
+        return await original(query, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pane.client, "_property_request", explode)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, ", ".join(FOUND))
+        await wait_for(pilot, settled(pane, list(FOUND)))
+        assert cell(pane, "water", "status") == "PubChem error: unexpected error (AttributeError)"
+        assert cell(pane, "ethanol", "status") == "found"
+        assert cell(pane, "caffeine", "status") == "found"
+
+
+async def test_offline_every_row_says_no_network_at_once(cache_dir: Path) -> None:
+    pane = make_pane("http://nosuchhost.invalid/rest/pug", cache_dir, retries=4, backoff=5.0)
+    async with PaneApp(pane).run_test() as pilot:
+        await type_and_enter(pilot, pane, "water, ethanol")
+        # No retries: with a 5 s backoff four retries would take over a minute.
+        await wait_for(pilot, settled(pane, ["water", "ethanol"]), timeout=20.0)
+        for name in ("water", "ethanol"):
+            assert cell(pane, name, "status") == "network error: no network (cannot resolve host)"
