@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual.binding import Binding
-from textual.content import Content
+from textual.content import Content, Span
 from textual.widget import Widget
 
 from sensortop.readings import AlarmState
-from sensortop.tui.formatting import format_age, format_value
-from sensortop.tui.sparkline import sparkline_rows
+from sensortop.tui.formatting import fit_text, format_age, format_value, stats_line
+from sensortop.tui.sparkline import sparkline_view
 
 if TYPE_CHECKING:
     from sensortop.engine import SensorState
@@ -34,6 +35,17 @@ STATUS_MARK = {"ok": "●", "alarm": "▲", "timeout": "◌", "error": "✖", "s
                "paused": "‖", "waiting": "…"}
 ALARM_STYLE = {AlarmState.HI: "bold $warning", AlarmState.LO: "bold $warning",
                AlarmState.HIHI: "bold reverse $error", AlarmState.LOLO: "bold reverse $error"}
+ALARM_VALUE_STYLE = "bold $error"  # the value itself is red while its alarm is on
+AXIS = "│"  # between the scale's values and the bars
+MARK_CHAR = {"setpoint": "─", "lo": "━", "hi": "━", "lolo": "━", "hihi": "━"}
+"""Beside the row a setpoint or limit falls in; the colours follow the detail chart."""
+MARK_STYLE = {"setpoint": "bold $success", "lo": "bold $warning", "hi": "bold $warning",
+              "lolo": "bold $error", "hihi": "bold $error"}
+MARK_TINT = {"setpoint": "", "lo": "on $warning 15%", "hi": "on $warning 15%",
+             "lolo": "on $error 20%", "hihi": "on $error 20%"}
+"""A limit's row is tinted across the bars, so a value near it shows at a glance."""
+GAP_STYLE = "bold $error"  # a failed read, distinct from the bars
+FOCUS_MARK = "▶ "  # before the focused panel's title (its border keeps the status colour)
 SPARK_ROWS = 2  # at the least; a taller panel gives the sparkline every extra row
 PANEL_HEIGHT = 3 + SPARK_ROWS + 2  # border + value + spark rows + stats + status
 
@@ -77,6 +89,8 @@ class SensorPanel(Widget, can_focus=True):
             self.remove_class(f"-{self._status}")
             self.add_class(f"-{status}")
             self._status = status
+        # An alarm outlasts a timeout or a stale spell: its red border stays until it clears.
+        self.set_class(state.alarms.state is not AlarmState.NORMAL, "-in-alarm")
         self.repaints += 1
         self.refresh()
         return True
@@ -92,36 +106,74 @@ class SensorPanel(Widget, can_focus=True):
         if value is None:
             last = state.history.tail(1)
             value = float(last[0]) if last.size else None
-        value_text = f"{format_value(value)} {spec.units}".rstrip()
         alarm = state.alarms.state
         if alarm is AlarmState.NORMAL:
             alarm_part: tuple[str, str] = ("", "")
+            value_style = "bold"
         else:
             word = f"{alarm.value.upper()} alarm"
             if not state.alarms.acknowledged:
                 word += "!"
             alarm_part = (word, ALARM_STYLE[alarm])
-        gap = max(1, width - len(value_text) - len(alarm_part[0]))
+            value_style = ALARM_VALUE_STYLE
+        units = f" {spec.units}" if spec.units else ""
+        room = width - len(alarm_part[0]) - (1 if alarm_part[0] else 0)
+        number = format_value(value, max(1, room - len(units)))
+        value_text = fit_text(number + units, max(1, room))
+        gap = max(1, width - cell_len(value_text) - len(alarm_part[0]))
+        parts: list[str | Content | tuple[str, str]] = [
+            (value_text, value_style), " " * gap, alarm_part, "\n",
+        ]
         spark_rows = max(SPARK_ROWS, self.content_region.height - 3)
-        rows = sparkline_rows(state.history.tail(width), width, spark_rows)
+        parts += self._sparkline(width, spark_rows)
         stats = state.history.running_stats()
-        stats_text = (f"min {format_value(stats.minimum)}  max {format_value(stats.maximum)}  "
-                      f"mean {format_value(stats.mean)}")
         last_good = state.history.last_good_ts
         age = format_age(None if last_good is None else now - last_good)
         word = f"{STATUS_MARK[status]} {status.upper()}"
         tail = f"last good {age} ago" if last_good is not None else "no good reading yet"
         if reading is not None and reading.error and status in ("error", "timeout"):
-            tail = reading.error
-        tail = tail[: max(0, width - len(word) - 1)]
-        parts: list[str | tuple[str, str]] = [
-            (value_text, "bold"), " " * gap, alarm_part, "\n",
-        ]
-        for row in rows:
-            parts += [(row, "$primary"), "\n"]
-        parts += [(stats_text[:width], "$text-muted"), "\n",
-                  (word, STATUS_STYLE[status]), " ", (tail, "$text-muted")]
+            tail = reading.error  # the whole text is on the detail screen
+        parts += [(stats_line(stats.minimum, stats.maximum, stats.mean, width), "$text-muted"),
+                  "\n", (word, STATUS_STYLE[status]), " ",
+                  (fit_text(tail, width - len(word) - 1), "$text-muted")]
         return Content.assemble(*parts)
+
+    def _sparkline(self, width: int, rows: int) -> list[str | Content | tuple[str, str]]:
+        """The sparkline rows with the scale beside them: top and bottom values in a
+        gutter, a mark where the setpoint or a limit falls, failed reads in their colour."""
+        spec = self.state.spec
+        gutter = 0 if width < 18 else (6 if width >= 40 else 5)
+        bars = width - gutter - (1 if gutter else 0)
+        view = sparkline_view(self.state.history.tail(bars), bars, rows,
+                              setpoint=spec.setpoint, limits=spec.limits.to_dict())
+        parts: list[str | Content | tuple[str, str]] = []
+        last = len(view.rows) - 1
+        for index, row in enumerate(view.rows):
+            mark = view.marks.get(index)
+            if gutter:
+                label = ""
+                if view.low is not None and index in (0, last):
+                    label = format_value(view.high if index == 0 else view.low, gutter)
+                parts += [(label.rjust(gutter), "$text-muted")]
+                if mark is None:
+                    parts += [(AXIS, "$text-muted")]
+                else:
+                    parts += [(MARK_CHAR[mark], MARK_STYLE[mark])]
+            bar_style = "$primary" if mark is None else f"$primary {MARK_TINT[mark]}"
+            if index == last and view.gaps.size:
+                spans = [Span(0, len(row), bar_style)]
+                spans += [Span(int(col), int(col) + 1, GAP_STYLE) for col in view.gaps]
+                parts += [Content(row, spans=spans)]
+            else:
+                parts += [(row, bar_style)]
+            parts.append("\n")
+        return parts
+
+    def on_focus(self) -> None:
+        self.border_title = FOCUS_MARK + self.state.spec.name
+
+    def on_blur(self) -> None:
+        self.border_title = self.state.spec.name
 
     def action_move(self, dx: int, dy: int) -> None:
         grid = self.parent
