@@ -80,9 +80,9 @@ def _levels(values: np.ndarray, good: np.ndarray, low: float, high: float,
             levels_total: int) -> np.ndarray:
     """Level 1..levels_total for good values (the minimum still shows a bar), 0 for gaps."""
     span = high - low
-    with np.errstate(invalid="ignore", over="ignore"):
-        scaled = (values - low) / span if span > 0 else np.full(values.shape, 0.5)
-    level = np.clip(np.rint(np.nan_to_num(scaled) * (levels_total - 1)) + 1, 1,
+    values = np.where(good, values, low)  # gaps (NaN, ±inf) are not scaled
+    scaled = (values - low) / span if span > 0 else np.full(values.shape, 0.5)
+    level = np.clip(np.rint(scaled * (levels_total - 1)) + 1, 1,
                     levels_total).astype(np.int64)
     level[~good] = 0
     return level
