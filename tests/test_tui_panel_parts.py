@@ -117,7 +117,7 @@ def test_a_small_wiggle_does_not_fill_the_sparkline() -> None:
     values = 25.0 + 0.01 * np.sin(np.arange(30))  # 0.02 °C of noise at 25 °C
     view = sparkline_view(values, 30, rows=2)
     assert view.high is not None and view.low is not None
-    assert view.high - view.low >= 0.02 * 25.0 * 0.999
+    assert view.high - view.low >= 0.01 * 25.0 * 0.999
     assert "█" not in view.rows[0]  # nothing reaches the top
 
 

@@ -23,8 +23,8 @@ BLOCKS = np.array(list(" ▁▂▃▄▅▆▇█"), dtype="<U1")
 GAP = "·"  # a failed read (NaN) on the bottom row, so gaps are visible
 _GAP_ARRAY = np.array([GAP], dtype="<U1")
 
-MIN_SPAN_OF_VALUE = 0.02
-"""The scale spans at least 2 % of the largest magnitude in view (0.5 °C at 25 °C)..."""
+MIN_SPAN_OF_VALUE = 0.01
+"""The scale spans at least 1 % of the largest magnitude in view (0.25 °C at 25 °C)..."""
 MIN_SPAN_OF_BAND = 0.1
 """...and at least 10 % of the lo..hi band when both limits are set."""
 MARK_ORDER = ("hihi", "lolo", "hi", "lo", "setpoint")

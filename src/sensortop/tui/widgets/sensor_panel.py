@@ -41,8 +41,8 @@ MARK_CHAR = {"setpoint": "─", "lo": "━", "hi": "━", "lolo": "━", "hihi":
 """Beside the row a setpoint or limit falls in; the colours follow the detail chart."""
 MARK_STYLE = {"setpoint": "bold $success", "lo": "bold $warning", "hi": "bold $warning",
               "lolo": "bold $error", "hihi": "bold $error"}
-MARK_TINT = {"setpoint": "", "lo": "on $warning 15%", "hi": "on $warning 15%",
-             "lolo": "on $error 20%", "hihi": "on $error 20%"}
+MARK_TINT = {"setpoint": "", "lo": "on $warning 25%", "hi": "on $warning 25%",
+             "lolo": "on $error 30%", "hihi": "on $error 30%"}
 """A limit's row is tinted across the bars, so a value near it shows at a glance."""
 GAP_STYLE = "bold $error"  # a failed read, distinct from the bars
 FOCUS_MARK = "▶ "  # before the focused panel's title (its border keeps the status colour)
