@@ -116,9 +116,9 @@ def stats_line(minimum: float, maximum: float, mean: float, width: int) -> str:
     """``min 21.3  max 25.0  mean 23.4`` in ``width`` cells: tighter spacing first,
     then fewer digits per number (each gets a third of what is left)."""
     values = (minimum, maximum, mean)
+    texts = [format_value(v) for v in values]
     for sep in ("  ", " "):
         labels = ("min ", f"{sep}max ", f"{sep}mean ")
-        texts = [format_value(v) for v in values]
         line = "".join(label + text for label, text in zip(labels, texts, strict=True))
         if len(line) <= width:
             return line

@@ -20,6 +20,8 @@ from sensortop.tui.formatting import fit_text, format_age, format_value, stats_l
 from sensortop.tui.sparkline import sparkline_view
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from sensortop.engine import SensorState
 
 STATUS_STYLE = {
@@ -38,12 +40,12 @@ ALARM_STYLE = {AlarmState.HI: "bold $warning", AlarmState.LO: "bold $warning",
 ALARM_VALUE_STYLE = "bold $error"  # the value itself is red while its alarm is on
 AXIS = "│"  # between the scale's values and the bars
 MARK_CHAR = {"setpoint": "─", "lo": "━", "hi": "━", "lolo": "━", "hihi": "━"}
-"""Beside the row a setpoint or limit falls in; the colours follow the detail chart."""
-MARK_STYLE = {"setpoint": "bold $success", "lo": "bold $warning", "hi": "bold $warning",
-              "lolo": "bold $error", "hihi": "bold $error"}
-MARK_TINT = {"setpoint": "", "lo": "on $warning 25%", "hi": "on $warning 25%",
-             "lolo": "on $error 30%", "hihi": "on $error 30%"}
-"""A limit's row is tinted across the bars, so a value near it shows at a glance."""
+"""Beside the row a setpoint or limit falls in (in place of the axis)."""
+MARK_STYLE = {"setpoint": "$primary", "lo": "$primary on $warning 25%",
+              "hi": "$primary on $warning 25%", "lolo": "$primary on $error 30%",
+              "hihi": "$primary on $error 30%"}
+"""A limit's row is tinted across the panel (orange lo/hi, red lolo/hihi, as in the
+detail chart), so a value near it shows at a glance."""
 GAP_STYLE = "bold $error"  # a failed read, distinct from the bars
 FOCUS_MARK = "▶ "  # before the focused panel's title (its border keeps the status colour)
 SPARK_ROWS = 2  # at the least; a taller panel gives the sparkline every extra row
@@ -64,6 +66,7 @@ class SensorPanel(Widget, can_focus=True):
         super().__init__(id=f"panel-{state.spec.id}", classes="-waiting")
         self.state = state
         self.border_title = state.spec.name
+        self._limits = state.spec.limits.to_dict()  # a sensor's spec never changes
         self._key: tuple[object, ...] | None = None
         self._status = "waiting"
         self.repaints = 0  # how often the frame clock asked for a repaint (tests, bench)
@@ -140,32 +143,34 @@ class SensorPanel(Widget, can_focus=True):
 
     def _sparkline(self, width: int, rows: int) -> list[str | Content | tuple[str, str]]:
         """The sparkline rows with the scale beside them: top and bottom values in a
-        gutter, a mark where the setpoint or a limit falls, failed reads in their colour."""
+        gutter, a mark where the setpoint or a limit falls, failed reads in their colour.
+
+        Each row is one string in one style (a limit's row tinted): every extra span
+        costs Textual a segment per line, which at 500 panels shows as UI lag. Only
+        failed-read marks get spans of their own.
+        """
         spec = self.state.spec
         gutter = 0 if width < 18 else (6 if width >= 40 else 5)
-        bars = width - gutter - (1 if gutter else 0)
-        view = sparkline_view(self.state.history.tail(bars), bars, rows,
-                              setpoint=spec.setpoint, limits=spec.limits.to_dict())
+        lead = gutter + 1 if gutter else 0
+        view = sparkline_view(self.state.history.tail(width - lead), width - lead, rows,
+                              setpoint=spec.setpoint, limits=self._limits)
         parts: list[str | Content | tuple[str, str]] = []
         last = len(view.rows) - 1
         for index, row in enumerate(view.rows):
             mark = view.marks.get(index)
             if gutter:
                 label = ""
-                if view.low is not None and index in (0, last):
+                if view.low is not None and view.high is not None and index in (0, last):
                     label = format_value(view.high if index == 0 else view.low, gutter)
-                parts += [(label.rjust(gutter), "$text-muted")]
-                if mark is None:
-                    parts += [(AXIS, "$text-muted")]
-                else:
-                    parts += [(MARK_CHAR[mark], MARK_STYLE[mark])]
-            bar_style = "$primary" if mark is None else f"$primary {MARK_TINT[mark]}"
+                row = label.rjust(gutter) + (AXIS if mark is None else MARK_CHAR[mark]) + row
+            style = MARK_STYLE[mark] if mark is not None else "$primary"
             if index == last and view.gaps.size:
-                spans = [Span(0, len(row), bar_style)]
-                spans += [Span(int(col), int(col) + 1, GAP_STYLE) for col in view.gaps]
+                spans = [Span(0, len(row), style)]
+                spans += [Span(lead + start, lead + stop, GAP_STYLE)
+                          for start, stop in _runs(view.gaps)]
                 parts += [Content(row, spans=spans)]
             else:
-                parts += [(row, bar_style)]
+                parts += [(row, style)]
             parts.append("\n")
         return parts
 
@@ -179,3 +184,14 @@ class SensorPanel(Widget, can_focus=True):
         grid = self.parent
         if grid is not None and hasattr(grid, "move_focus"):
             grid.move_focus(self, dx, dy)
+
+
+def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
+    """Sorted column indices as (start, stop) runs: one span per run of failed reads."""
+    runs: list[tuple[int, int]] = []
+    for column in columns.tolist():
+        if runs and runs[-1][1] == column:
+            runs[-1] = (runs[-1][0], column + 1)
+        else:
+            runs.append((column, column + 1))
+    return runs
