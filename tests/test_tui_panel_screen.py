@@ -275,3 +275,17 @@ async def test_sparkline_shows_its_scale_and_the_setpoint_mark(tmp_path: Path) -
         spark = lines[1:-2]
         assert spark[0][:6].strip() == "26.00" and spark[-1][:6].strip() == "20.00"
         assert sum("─" in line[:7] for line in spark) == 1  # setpoint 23 marked once
+
+
+async def test_the_grid_refills_the_screen_when_a_panel_goes(tmp_path: Path) -> None:
+    app = make_app(tmp_path, 4)
+    fill_all(app)
+    async with app.run_test(size=(220, 60)) as pilot:
+        await settle(pilot)
+        await app.grid.remove_panel(app.grid.panels[-1])  # 3 left: the third spans its row
+        await settle(pilot)
+        assert covered_fraction(app) > 0.9
+        await app.grid.remove_panel(app.grid.panels[0])  # 2 left: two full-width rows
+        await settle(pilot)
+        assert covered_fraction(app) > 0.9
+        assert all(panel.styles.column_span == 1 for panel in app.grid.panels)

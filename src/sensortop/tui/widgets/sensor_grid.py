@@ -66,6 +66,7 @@ class SensorGrid(ScrollableContainer, can_focus=False):
         self.columns = 1
         self.row_height = PANEL_HEIGHT
         self._rows_fit = False
+        self._spanning: SensorPanel | None = None  # the last panel, spanning its row's rest
 
     def compose(self) -> ComposeResult:
         yield Static("No sensors. Press a to add one.", id="grid-empty")
@@ -109,11 +110,12 @@ class SensorGrid(ScrollableContainer, can_focus=False):
             self._rows_fit = fits
             self.styles.grid_rows = "1fr" if fits else str(PANEL_HEIGHT)
         # The last panel spans what its row leaves empty, so no cell stays blank.
-        spare = rows * columns - len(panels)
-        for index, panel in enumerate(panels):
-            span = 1 + spare if index == len(panels) - 1 else 1
-            if panel.styles.column_span != span:
-                panel.styles.column_span = span
+        last = panels[-1] if panels else None
+        if self._spanning is not None and self._spanning is not last:
+            self._spanning.styles.column_span = 1
+        self._spanning = last
+        if last is not None and last.styles.column_span != 1 + rows * columns - len(panels):
+            last.styles.column_span = 1 + rows * columns - len(panels)
 
     def visible_panels(self) -> list[SensorPanel]:
         """Panels whose row overlaps the viewport."""
