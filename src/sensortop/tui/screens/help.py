@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("a", "add a sensor (id, then Enter, is enough)"),
@@ -60,6 +60,7 @@ class HelpScreen(ModalScreen[None]):
                     yield Static(Content.styled(key, "bold $primary"), classes="help-key")
                     yield Static(what, classes="help-what")
             yield Static(Content.assemble("\n", *logs), classes="help-rest")
+        yield Footer()  # its own: the grid's footer underneath would offer q as Quit
 
     def action_close(self) -> None:
         self.dismiss(None)
