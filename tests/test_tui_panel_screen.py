@@ -126,6 +126,8 @@ async def test_help_fits_80x24_and_scrolls_to_its_end(tmp_path: Path) -> None:
         await pilot.press("end")
         await pilot.pause()
         assert box.scroll_y == box.max_scroll_y
+        offered = {key.action for key in app.screen.query_one(Footer).query(FooterKey)}
+        assert "close" in offered and "quit" not in offered  # q closes the help
 
 
 async def test_panel_numbers_fit_without_a_dangling_point_at_80x24(tmp_path: Path) -> None:
