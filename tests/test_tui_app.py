@@ -371,7 +371,7 @@ async def test_help_lists_every_key_and_the_log_file(app: SensortopApp) -> None:
         await until(pilot, lambda: app.link.recorder.path is not None, "recording")
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
-        text = str(app.screen.query_one("#help-box Static").render())
+        text = "  ".join(str(part.render()) for part in app.screen.query("#help-box Static"))
         for key in ("a", "d", "space", "k", "enter", "c", "l", "t", "s", "?", "q", "ctrl+p"):
             assert f"{key}  " in text or f" {key} " in text
         assert str(app.link.recorder.path) in text

@@ -48,9 +48,10 @@ FRAME_RATE = 4.0
 FRAME_SLICES = 4  # each frame is painted in this many slices, spread over its period
 
 # (key, action, footer label, palette help) - the one list for footer, palette and tests.
+# Labels are short so that every key, ? and q included, fits an 80-column footer.
 ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("a", "add_sensor", "Add", "Add a sensor"),
-    ("d", "remove_sensor", "Remove", "Remove the focused sensor (asks first)"),
+    ("d", "remove_sensor", "Del", "Remove the focused sensor (asks first)"),
     ("space", "toggle_pause", "Pause", "Pause or resume the focused sensor"),
     ("k", "acknowledge", "Ack", "Acknowledge the focused sensor's new alarm"),
     ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
@@ -61,7 +62,7 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("question_mark", "help", "Help", "Every key, and where the logs go"),
     ("q", "quit", "Quit", "Quit, flushing the log first"),
 )
-
+KEY_DISPLAY = {"question_mark": "?", "space": "␣"}  # as the footer shows them
 
 GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "acknowledge",
                           "detail", "lookup", "save", "focus_panels"})
@@ -79,7 +80,7 @@ class SensortopApp(App[int]):
     """
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-medium"), (150, "-wide")]  # noqa: RUF012
     BINDINGS = [  # noqa: RUF012
-        *(Binding(key, action, label, key_display="?" if key == "question_mark" else None)
+        *(Binding(key, action, label, key_display=KEY_DISPLAY.get(key))
           for key, action, label, _ in ACTIONS),
         Binding("escape", "focus_panels", "Panels", show=False),
     ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("a", "add a sensor (id, then Enter, is enough)"),
@@ -40,11 +40,8 @@ class HelpScreen(ModalScreen[None]):
         self.config_path = config_path
 
     def compose(self) -> ComposeResult:
-        parts: list[str | tuple[str, str]] = [("Keys\n\n", "bold $accent")]
-        for key, what in KEYS:
-            parts += [(f"{key:>14}", "bold $primary"), f"  {what}\n"]
-        parts += [
-            ("\nLogs\n\n", "bold $accent"),
+        logs: list[str | tuple[str, str]] = [
+            ("Logs\n\n", "bold $accent"),
             "This run writes to ", (self.log_path, "bold"), "\n",
             "in the folder ", (self.log_dir, "bold"),
             " (one JSON Lines file per run, rotated by size).\n",
@@ -52,10 +49,18 @@ class HelpScreen(ModalScreen[None]):
             " or press l.\n",
             ("\nConfig\n\n", "bold $accent"),
             "s saves sensors to ", (self.config_path, "bold"), "\n",
-            ("\nEsc closes this help.", "$text-muted"),
+            ("\nEsc closes this help; arrows and PgUp/PgDn scroll it.", "$text-muted"),
         ]
+        # Each key in a row of its own: a long description wraps under itself, not
+        # under the key, at any width down to 80 columns.
         with VerticalScroll(id="help-box"):
-            yield Static(Content.assemble(*parts))
+            yield Static(Content.styled("Keys\n", "bold $accent"), classes="help-heading")
+            for key, what in KEYS:
+                with Horizontal(classes="help-row"):
+                    yield Static(Content.styled(key, "bold $primary"), classes="help-key")
+                    yield Static(what, classes="help-what")
+            yield Static(Content.assemble("\n", *logs), classes="help-rest")
+        yield Footer()  # its own: the grid's footer underneath would offer q as Quit
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,14 +1,16 @@
 """The responsive grid of sensor panels, and the frame clock's visibility test.
 
-Columns follow the width (one per ``PANEL_WIDTH`` cells), and rows grow to
-fill the height when there are few sensors (taller sparklines), down to
-``PANEL_HEIGHT`` when there are many. The grid knows its row height, so which
+Panels fill the screen: with few sensors the shape is chosen by
+``grid_shape`` (wide panels, rows sharing the height, the last panel spanning
+an incomplete row); with many, one column per ``PANEL_WIDTH`` cells and rows of
+``PANEL_HEIGHT``, scrolling. The grid knows its row height, so which
 panels are on screen is arithmetic on the scroll offset, not a compositor
 query: off-screen panels cost nothing per frame.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -18,12 +20,42 @@ from textual.widgets import Static
 
 from sensortop.tui.widgets.sensor_panel import PANEL_HEIGHT, SensorPanel
 
-MAX_PANEL_HEIGHT = 16
-
 if TYPE_CHECKING:
     from sensortop.engine import SensorState
 
 PANEL_WIDTH = 36
+"""The narrowest a panel gets: the grid has at most width // PANEL_WIDTH columns."""
+PANEL_ASPECT = 2.0
+"""The panel shape aimed at when there is room: twice as wide as tall on screen
+(a cell is about twice as tall as wide), which suits a sparkline."""
+
+
+def grid_shape(count: int, width: int, height: int) -> tuple[int, int]:
+    """Columns and rows for ``count`` panels in ``width`` x ``height`` cells.
+
+    When they cannot all fit at the smallest height, as many columns as the width
+    allows (least scrolling). When they fit, the column count whose panels come
+    closest to ``PANEL_ASPECT``, with few empty cells: 2 sensors on a wide screen
+    are two full-width rows, 4 a 2x2 block, never a row of slim panels under a
+    blank screen.
+    """
+    most = max(1, width // PANEL_WIDTH)
+    if count <= 1:
+        return 1, 1
+    if height <= 0 or -(-count // most) * PANEL_HEIGHT > height:
+        return most, -(-count // most)
+    best: tuple[float, int, int] | None = None
+    for columns in range(1, min(most, count) + 1):
+        rows = -(-count // columns)
+        if rows * PANEL_HEIGHT > height:
+            continue
+        shape = (width / columns) / (2 * height / rows)
+        empty = (rows * columns - count) / count
+        score = abs(math.log(shape / PANEL_ASPECT)) + empty
+        if best is None or score < best[0]:
+            best = (score, columns, rows)
+    assert best is not None  # columns == most fits, checked above
+    return best[1], best[2]
 
 
 class SensorGrid(ScrollableContainer, can_focus=False):
@@ -33,6 +65,8 @@ class SensorGrid(ScrollableContainer, can_focus=False):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.columns = 1
         self.row_height = PANEL_HEIGHT
+        self._rows_fit = False
+        self._spanning: SensorPanel | None = None  # the last panel, spanning its row's rest
 
     def compose(self) -> ComposeResult:
         yield Static("No sensors. Press a to add one.", id="grid-empty")
@@ -61,20 +95,27 @@ class SensorGrid(ScrollableContainer, can_focus=False):
         self._reflow(event.size.width, event.size.height)
 
     def _reflow(self, width: int, height: int) -> None:
-        empty = not self.panels
+        panels = self.panels
         for hint in self.query("#grid-empty").results(Static):
-            hint.display = empty
-        columns = max(1, width // PANEL_WIDTH)
+            hint.display = not panels
+        columns, rows = grid_shape(len(panels), width, height)
         if columns != self.columns:
             self.columns = columns
             self.styles.grid_size_columns = columns
-        rows = max(1, -(-len(self.panels) // columns))
-        row_height = PANEL_HEIGHT
-        if height > 0:
-            row_height = min(MAX_PANEL_HEIGHT, max(PANEL_HEIGHT, height // rows))
-        if row_height != self.row_height:
+        fits = height > 0 and rows * PANEL_HEIGHT <= height
+        # Rows share the height when they all fit (taller sparklines); else scroll.
+        row_height = max(PANEL_HEIGHT, height // rows) if fits else PANEL_HEIGHT
+        if row_height != self.row_height or fits != self._rows_fit:
             self.row_height = row_height
-            self.styles.grid_rows = str(row_height)
+            self._rows_fit = fits
+            self.styles.grid_rows = "1fr" if fits else str(PANEL_HEIGHT)
+        # The last panel spans what its row leaves empty, so no cell stays blank.
+        last = panels[-1] if panels else None
+        if self._spanning is not None and self._spanning is not last:
+            self._spanning.styles.column_span = 1
+        self._spanning = last
+        if last is not None and last.styles.column_span != 1 + rows * columns - len(panels):
+            last.styles.column_span = 1 + rows * columns - len(panels)
 
     def visible_panels(self) -> list[SensorPanel]:
         """Panels whose row overlaps the viewport."""
@@ -102,5 +143,10 @@ class SensorGrid(ScrollableContainer, can_focus=False):
         panels = self.panels
         index = panels.index(panel)
         target = index + dx + dy * self.columns
+        last_row_start = (len(panels) - 1) // self.columns * self.columns
+        if dy > 0 and target >= len(panels) and target >= last_row_start + self.columns:
+            return
+        if dy > 0 and target >= len(panels):
+            target = len(panels) - 1  # the last panel spans the rest of its row
         if 0 <= target < len(panels):
             panels[target].focus()

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual.binding import Binding
-from textual.content import Content
+from textual.content import Content, Span
 from textual.widget import Widget
 
 from sensortop.readings import AlarmState
-from sensortop.tui.formatting import format_age, format_value
-from sensortop.tui.sparkline import sparkline_rows
+from sensortop.tui.formatting import fit_text, format_age, format_value, stats_line
+from sensortop.tui.sparkline import sparkline_view
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from sensortop.engine import SensorState
 
 STATUS_STYLE = {
@@ -34,6 +37,17 @@ STATUS_MARK = {"ok": "●", "alarm": "▲", "timeout": "◌", "error": "✖", "s
                "paused": "‖", "waiting": "…"}
 ALARM_STYLE = {AlarmState.HI: "bold $warning", AlarmState.LO: "bold $warning",
                AlarmState.HIHI: "bold reverse $error", AlarmState.LOLO: "bold reverse $error"}
+ALARM_VALUE_STYLE = "bold $error"  # the value itself is red while its alarm is on
+AXIS = "│"  # between the scale's values and the bars
+MARK_CHAR = {"setpoint": "─", "lo": "━", "hi": "━", "lolo": "━", "hihi": "━"}
+"""Beside the row a setpoint or limit falls in (in place of the axis)."""
+MARK_STYLE = {"setpoint": "$primary", "lo": "$primary on $warning 25%",
+              "hi": "$primary on $warning 25%", "lolo": "$primary on $error 30%",
+              "hihi": "$primary on $error 30%"}
+"""A limit's row is tinted across the panel (orange lo/hi, red lolo/hihi, as in the
+detail chart), so a value near it shows at a glance."""
+GAP_STYLE = "bold $error"  # a failed read, distinct from the bars
+FOCUS_MARK = "▶ "  # before the focused panel's title (its border keeps the status colour)
 SPARK_ROWS = 2  # at the least; a taller panel gives the sparkline every extra row
 PANEL_HEIGHT = 3 + SPARK_ROWS + 2  # border + value + spark rows + stats + status
 
@@ -52,6 +66,7 @@ class SensorPanel(Widget, can_focus=True):
         super().__init__(id=f"panel-{state.spec.id}", classes="-waiting")
         self.state = state
         self.border_title = state.spec.name
+        self._limits = state.spec.limits.to_dict()  # a sensor's spec never changes
         self._key: tuple[object, ...] | None = None
         self._status = "waiting"
         self.repaints = 0  # how often the frame clock asked for a repaint (tests, bench)
@@ -77,6 +92,8 @@ class SensorPanel(Widget, can_focus=True):
             self.remove_class(f"-{self._status}")
             self.add_class(f"-{status}")
             self._status = status
+        # An alarm outlasts a timeout or a stale spell: its red border stays until it clears.
+        self.set_class(state.alarms.state is not AlarmState.NORMAL, "-in-alarm")
         self.repaints += 1
         self.refresh()
         return True
@@ -92,38 +109,89 @@ class SensorPanel(Widget, can_focus=True):
         if value is None:
             last = state.history.tail(1)
             value = float(last[0]) if last.size else None
-        value_text = f"{format_value(value)} {spec.units}".rstrip()
         alarm = state.alarms.state
         if alarm is AlarmState.NORMAL:
             alarm_part: tuple[str, str] = ("", "")
+            value_style = "bold"
         else:
             word = f"{alarm.value.upper()} alarm"
             if not state.alarms.acknowledged:
                 word += "!"
             alarm_part = (word, ALARM_STYLE[alarm])
-        gap = max(1, width - len(value_text) - len(alarm_part[0]))
+            value_style = ALARM_VALUE_STYLE
+        units = f" {spec.units}" if spec.units else ""
+        room = width - len(alarm_part[0]) - (1 if alarm_part[0] else 0)
+        number = format_value(value, max(1, room - len(units)))
+        value_text = fit_text(number + units, max(1, room))
+        gap = max(1, width - cell_len(value_text) - len(alarm_part[0]))
+        parts: list[str | Content | tuple[str, str]] = [
+            (value_text, value_style), " " * gap, alarm_part, "\n",
+        ]
         spark_rows = max(SPARK_ROWS, self.content_region.height - 3)
-        rows = sparkline_rows(state.history.tail(width), width, spark_rows)
+        parts += self._sparkline(width, spark_rows)
         stats = state.history.running_stats()
-        stats_text = (f"min {format_value(stats.minimum)}  max {format_value(stats.maximum)}  "
-                      f"mean {format_value(stats.mean)}")
         last_good = state.history.last_good_ts
         age = format_age(None if last_good is None else now - last_good)
         word = f"{STATUS_MARK[status]} {status.upper()}"
         tail = f"last good {age} ago" if last_good is not None else "no good reading yet"
         if reading is not None and reading.error and status in ("error", "timeout"):
-            tail = reading.error
-        tail = tail[: max(0, width - len(word) - 1)]
-        parts: list[str | tuple[str, str]] = [
-            (value_text, "bold"), " " * gap, alarm_part, "\n",
-        ]
-        for row in rows:
-            parts += [(row, "$primary"), "\n"]
-        parts += [(stats_text[:width], "$text-muted"), "\n",
-                  (word, STATUS_STYLE[status]), " ", (tail, "$text-muted")]
+            tail = reading.error  # the whole text is on the detail screen
+        parts += [(stats_line(stats.minimum, stats.maximum, stats.mean, width), "$text-muted"),
+                  "\n", (word, STATUS_STYLE[status]), " ",
+                  (fit_text(tail, width - len(word) - 1), "$text-muted")]
         return Content.assemble(*parts)
+
+    def _sparkline(self, width: int, rows: int) -> list[str | Content | tuple[str, str]]:
+        """The sparkline rows with the scale beside them: top and bottom values in a
+        gutter, a mark where the setpoint or a limit falls, failed reads in their colour.
+
+        Each row is one string in one style (a limit's row tinted): every extra span
+        costs Textual a segment per line, which at 500 panels shows as UI lag. Only
+        failed-read marks get spans of their own.
+        """
+        spec = self.state.spec
+        gutter = 0 if width < 18 else (6 if width >= 40 else 5)
+        lead = gutter + 1 if gutter else 0
+        view = sparkline_view(self.state.history.tail(width - lead), width - lead, rows,
+                              setpoint=spec.setpoint, limits=self._limits)
+        parts: list[str | Content | tuple[str, str]] = []
+        last = len(view.rows) - 1
+        for index, row in enumerate(view.rows):
+            mark = view.marks.get(index)
+            if gutter:
+                label = ""
+                if view.low is not None and view.high is not None and index in (0, last):
+                    label = format_value(view.high if index == 0 else view.low, gutter)
+                row = label.rjust(gutter) + (AXIS if mark is None else MARK_CHAR[mark]) + row
+            style = MARK_STYLE[mark] if mark is not None else "$primary"
+            if index == last and view.gaps.size:
+                spans = [Span(0, len(row), style)]
+                spans += [Span(lead + start, lead + stop, GAP_STYLE)
+                          for start, stop in _runs(view.gaps)]
+                parts += [Content(row, spans=spans)]
+            else:
+                parts += [(row, style)]
+            parts.append("\n")
+        return parts
+
+    def on_focus(self) -> None:
+        self.border_title = FOCUS_MARK + self.state.spec.name
+
+    def on_blur(self) -> None:
+        self.border_title = self.state.spec.name
 
     def action_move(self, dx: int, dy: int) -> None:
         grid = self.parent
         if grid is not None and hasattr(grid, "move_focus"):
             grid.move_focus(self, dx, dy)
+
+
+def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
+    """Sorted column indices as (start, stop) runs: one span per run of failed reads."""
+    runs: list[tuple[int, int]] = []
+    for column in columns.tolist():
+        if runs and runs[-1][1] == column:
+            runs[-1] = (runs[-1][0], column + 1)
+        else:
+            runs.append((column, column + 1))
+    return runs

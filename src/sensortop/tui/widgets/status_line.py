@@ -2,57 +2,129 @@
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
+from pathlib import PurePath
+
 from textual.content import Content
 from textual.widget import Widget
 
 from sensortop.recorder import Recorder
-from sensortop.tui.formatting import count_of
+from sensortop.tui.formatting import count_of, fit_text, format_rate
+
+RATE_WINDOW = 10.0
+"""Readings/s is counted over the last 10 s: steady for a steady rate (a 1 s count of
+a 4.6/s stream jumps between 3 and 6), yet it follows a change within seconds."""
+SEP = "  │  "
+SEP_NARROW = " │ "
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFields:
+    """What the status line says; how much of it shows depends on the width."""
+
+    path: str | None
+    rate: float
+    backlog: int
+    error: str | None
+    sensors: int
+
+
+Field = list[tuple[str, str]]
+MIN_ERROR = 24  # cells an error gets at the least before other fields give way
+
+
+def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
+    """The fields that fit ``width``, as (text, style) pieces.
+
+    The sensor count and any recorder error always show (the error first, cut
+    with ``…`` if it must be); then, while they fit, readings/s, the backlog and
+    the log file - its whole path, else its name, else nothing (``?`` shows it).
+    """
+    count: Field = [(count_of(fields.sensors, "sensor"), "")]
+    rate: Field = [(f"{format_rate(fields.rate)} readings/s", "")]
+    short_rate: Field = [(f"{format_rate(fields.rate)}/s", "")]
+    backlog: Field = [(f"backlog {fields.backlog:,}", "")]
+    path = fields.path or "(not recording)"
+    log: Field = [("log ", "$text-muted"), (path, "bold")]
+    log_name: Field = [("log ", "$text-muted"), (PurePath(path).name, "bold")]
+    choices: list[list[Field]] = [
+        [log, rate, backlog, count],
+        [log_name, rate, backlog, count],
+        [rate, backlog, count],
+        [short_rate, backlog, count],
+        [short_rate, count],
+        [count],
+    ]
+    error = f"RECORDER ERROR: {fields.error}" if fields.error else ""
+    for choice in choices:
+        for sep in (SEP, SEP_NARROW):
+            pieces = _joined(choice, sep)
+            used = sum(len(text) for text, _ in pieces)
+            if not error and used <= width:
+                return pieces
+            room = width - used - len(sep)
+            if error and room >= min(len(error), MIN_ERROR):
+                return [(fit_text(error, room), "bold $error"), (sep, "$text-muted"), *pieces]
+    # Only the count and the start of an error fit; or not even that, and the error wins.
+    room = width - len(count[0][0]) - len(SEP_NARROW)
+    if error and room >= len("RECORDER…"):
+        return [(fit_text(error, room), "bold $error"), (SEP_NARROW, "$text-muted"), *count]
+    return [(fit_text(error or count[0][0], width), "bold $error" if error else "")]
+
+
+def _joined(choice: list[Field], sep: str) -> Field:
+    out: Field = []
+    for field in choice:
+        if out:
+            out.append((sep, "$text-muted"))
+        out += field
+    return out
 
 
 class StatusLine(Widget):
-    """Updated on the frame clock; repainted only when its text changes.
+    """Updated on the frame clock; repainted only when what it says changes.
 
     A plain Widget with a fixed size, not a Static: ``Static.update`` asks for a
     new layout of the whole screen, which with hundreds of panels costs more
-    than everything else in a frame.
+    than everything else in a frame. What fits is decided in ``render`` from the
+    width, so a resize re-lays it out.
     """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._content = Content("")
-        self._last: tuple[object, ...] = ()
-        self._rate_mark: tuple[float, int] | None = None
+        self._fields: StatusFields | None = None
+        self._marks: deque[tuple[float, int]] = deque()
         self.rate = 0.0
 
     def measure_rate(self, now: float, total: int) -> float:
-        """Readings per second over the last second or more."""
-        if self._rate_mark is None:
-            self._rate_mark = (now, total)
-        else:
-            then, count = self._rate_mark
-            if now - then >= 1.0:
-                self.rate = (total - count) / (now - then)
-                self._rate_mark = (now, total)
+        """Readings per second over the last ``RATE_WINDOW`` s (or as long as there
+        has been, from 1 s on): ``total`` is the running count of readings."""
+        marks = self._marks
+        marks.append((now, total))
+        while len(marks) > 2 and now - marks[1][0] >= RATE_WINDOW:
+            marks.popleft()
+        then, count = marks[0]
+        if now - then >= 1.0:
+            self.rate = (total - count) / (now - then)
         return self.rate
 
     def show(self, recorder: Recorder, rate: float, sensors: int) -> None:
-        path = str(recorder.path) if recorder.path is not None else "(not recording)"
-        key = (path, round(rate), recorder.backlog, recorder.error, sensors)
-        if key == self._last:
+        path = str(recorder.path) if recorder.path is not None else None
+        shown_rate = round(rate, 1) if rate < 10 else round(rate)
+        fields = StatusFields(path, shown_rate, recorder.backlog, recorder.error, sensors)
+        if fields == self._fields:
             return
-        self._last = key
-        parts: list[str | tuple[str, str]] = []
-        if recorder.error:  # first: on a narrow screen the end of the line is cut off
-            parts += [(f"RECORDER ERROR: {recorder.error}", "bold $error"),
-                      ("  │  ", "$text-muted")]
-        parts += [
-            ("log ", "$text-muted"), (path, "bold"),
-            ("  │  ", "$text-muted"), f"{rate:,.0f} readings/s",
-            ("  │  ", "$text-muted"), f"backlog {recorder.backlog:,}",
-            ("  │  ", "$text-muted"), count_of(sensors, "sensor"),
-        ]
-        self._content = Content.assemble(*parts)
+        self._fields = fields
         self.refresh()
 
+    @property
+    def text(self) -> str:
+        """The plain text shown at the current width (tests)."""
+        return self.render().plain
+
     def render(self) -> Content:
-        return self._content
+        if self._fields is None:
+            return Content("")
+        width = max(1, self.content_region.width)
+        return Content.assemble(*status_text(self._fields, width))
