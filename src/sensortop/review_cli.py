@@ -7,7 +7,9 @@ and skipped lines are warnings on stderr with their counts and places.
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
 import re
 import shutil
 import sys
@@ -43,8 +45,8 @@ def run_review(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        since_ts = parse_time_spec(since, now) if since else None
-        until_ts = parse_time_spec(until, now) if until else None
+        since_ts = parse_time_spec(since, now) if since is not None else None
+        until_ts = parse_time_spec(until, now) if until is not None else None
     except TimeSpecError as exc:
         print(f"sensortop review: {exc}", file=err)
         return 2
@@ -71,6 +73,13 @@ def run_review(
         if bar is not None:
             bar.close()
     _warn_skipped(data, err)
+    unknown = sorted(set(sensors or ()) - set(data.sensor_ids))
+    if unknown and data.sensor_ids:  # a typo, not an empty window: bad usage
+        for name in unknown:
+            print(f"sensortop review: no sensor {name!r} in the logs{_did_you_mean(name, data)}",
+                  file=err)
+        print(f"sensortop review: the logs have {_known_ids(data.sensor_ids)}", file=err)
+        return 2
     summaries = summarise(data)
     for missing in sorted(set(sensors or ()) - set(data.series)):
         print(f"sensortop review: no readings for sensor {missing!r}", file=err)
@@ -82,8 +91,9 @@ def run_review(
               f"{_iso(since_ts) or 'the start'} and {_iso(until_ts) or 'the end'}{future}",
               file=err)
     if as_json:
-        json.dump(review_json(data, summaries, since_ts, until_ts), out, indent=2,
-                  ensure_ascii=False)
+        # Strict JSON: a value beyond float range is null, never NaN or Infinity.
+        json.dump(_finite_only(review_json(data, summaries, since_ts, until_ts)), out, indent=2,
+                  ensure_ascii=False, allow_nan=False)
         out.write("\n")
         return 0
     if not data.files:
@@ -141,6 +151,29 @@ def review_json(data: LogData, summaries: list[SensorSummary], since: float | No
             for s in summaries
         ],
     }
+
+
+def _did_you_mean(name: str, data: LogData) -> str:
+    close = difflib.get_close_matches(name, data.sensor_ids, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _known_ids(ids: list[str], shown: int = 20) -> str:
+    """``3 sensors: a, b, c``, the first ``shown`` of many and how many more."""
+    listed = ", ".join(ids[:shown])
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return f"{len(ids)} sensor{'s' if len(ids) != 1 else ''}: {listed}{more}"
+
+
+def _finite_only(doc: object) -> object:
+    """``doc`` with every NaN or infinite float replaced by None (JSON has neither)."""
+    if isinstance(doc, float):
+        return doc if math.isfinite(doc) else None
+    if isinstance(doc, dict):
+        return {key: _finite_only(value) for key, value in doc.items()}
+    if isinstance(doc, list):
+        return [_finite_only(value) for value in doc]
+    return doc
 
 
 def format_table(summaries: list[SensorSummary]) -> str:
