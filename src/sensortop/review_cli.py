@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
 import re
 import shutil
 import sys
@@ -90,14 +91,26 @@ def run_review(
         print(f"sensortop review: none of the {data.lines} line(s) read falls between "
               f"{_iso(since_ts) or 'the start'} and {_iso(until_ts) or 'the end'}{future}",
               file=err)
+    if not data.files and not as_json:
+        print("sensortop review: no log files found", file=err)
+    try:
+        _write_result(out, data, summaries, since_ts, until_ts, plot, as_json)
+    except BrokenPipeError:  # ``sensortop review | head``: the reader has all it wanted
+        _quiet_stdout(out)
+        return 1
+    return 0
+
+
+def _write_result(out: TextIO, data: LogData, summaries: list[SensorSummary],
+                  since_ts: float | None, until_ts: float | None, plot: bool,
+                  as_json: bool) -> None:
     if as_json:
         # Strict JSON: a value beyond float range is null, never NaN or Infinity.
         json.dump(_finite_only(review_json(data, summaries, since_ts, until_ts)), out, indent=2,
                   ensure_ascii=False, allow_nan=False)
         out.write("\n")
-        return 0
-    if not data.files:
-        print("sensortop review: no log files found", file=err)
+        out.flush()
+        return
     out.write(format_table(summaries))
     if plot and summaries:
         from sensortop.review.plots import render_chart
@@ -107,7 +120,18 @@ def run_review(
         for name in (s.sensor for s in summaries):
             chart = render_chart(data.series[name], size.columns, max(size.lines // 2, 12), color)
             out.write("\n" + (chart if color else _ANSI.sub("", chart)) + "\n")
-    return 0
+    out.flush()
+
+
+def _quiet_stdout(out: TextIO) -> None:
+    """After a broken pipe, point stdout at /dev/null so the exit flush cannot fail again."""
+    try:
+        fileno = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
 
 
 def review_json(data: LogData, summaries: list[SensorSummary], since: float | None,

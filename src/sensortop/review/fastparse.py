@@ -97,7 +97,7 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
     """Parse every line of ``block`` that is in the recorder's layout; flag the rest."""
     n = len(starts)
     if n == 0 or not block:
-        return _nothing(n)
+        return all_rest(n)
     style = _COMPACT if block.startswith(_COMPACT[0]) else _SPACED
     lit_ts, lit_sensor, lit_value, lit_units, lit_status, lit_end, lit_alarm = style
     buf = np.frombuffer(block + _PAD, dtype=np.uint8)
@@ -158,12 +158,12 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         names_ = _group_strings(buf, name_start[idx], name_len[idx])
         units_ = _units_by_name(buf, units_start[idx], units_len[idx], names_, len(lit_status))
         if names_ is None or units_ is None:  # a hash collision: the slow path takes all
-            return _nothing(n)
+            return all_rest(n)
         parsed = _taken(*names_[:2]) & _taken(*units_)
         if parsed.all():
             break
     else:  # cannot happen (what a string is, is a property of its bytes), but stay exact
-        return _nothing(n)
+        return all_rest(n)
     (codes, names, _), (unit_codes, unit_texts) = names_, units_
     last = np.zeros(len(names), dtype=np.int64)
     np.maximum.at(last, codes, np.arange(len(codes)))  # each name's last row
@@ -181,7 +181,8 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
     )
 
 
-def _nothing(n: int) -> PlainLines:
+def all_rest(n: int) -> PlainLines:
+    """No plain lines: all ``n`` go the general path."""
     empty_f = np.empty(0, dtype=np.float64)
     return PlainLines(
         line=np.empty(0, dtype=np.int64), ts=empty_f, value=empty_f,

@@ -27,7 +27,7 @@ import orjson
 
 from sensortop.logfiles import expand_log_paths
 from sensortop.readings import AlarmState, Status
-from sensortop.review.fastparse import PlainLines, line_bounds, parse_plain
+from sensortop.review.fastparse import PlainLines, all_rest, line_bounds, parse_plain
 from sensortop.review.timespec import EARLIEST, LATEST
 
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)  # code -> text
@@ -37,6 +37,8 @@ _ALARM_CODE = {name: code for code, name in enumerate(ALARMS)}
 BLOCK_SIZE = 4 << 20
 PARSE_THREADS = 2
 MAX_LINE_BYTES = 4 << 20  # a longer line is skipped unread: no reading comes near it
+_FAST_MIN_LINES = 32  # fewer lines than this go the general path (same answers, see above)
+_THREAD_MIN = 256 << 10  # blocks smaller than this are parsed without a thread hop
 MAX_REPORTED = 50  # skipped lines listed one by one; beyond that only counted
 
 Progress = Callable[[int, int], None]
@@ -72,7 +74,7 @@ class LogData:
 
     files: list[Path]
     series: dict[str, SensorSeries]
-    lines: int = 0
+    lines: int = 0  # lines with more than whitespace: readings + torn + malformed
     torn: int = 0
     malformed: int = 0
     skipped: list[SkippedLine] = field(default_factory=list)
@@ -163,7 +165,12 @@ def _read_file(path: Path, pool: ThreadPoolExecutor, collector: _Collector) -> I
 
     try:
         for piece in _pieces(path):
-            future = pool.submit(_parse, piece.block) if piece.kind == "lines" else None
+            future = None
+            if piece.kind == "lines":
+                # A small block (a short rotated part) is parsed here: handing it to a
+                # thread costs more than parsing it, and thousands of parts add up.
+                future = pool.submit(_parse, piece.block) if len(piece.block) >= _THREAD_MIN \
+                    else _done(_parse(piece.block))
             pending.append((piece, future))
             while len(pending) > PARSE_THREADS:
                 piece, future = pending.popleft()
@@ -179,8 +186,16 @@ def _read_file(path: Path, pool: ThreadPoolExecutor, collector: _Collector) -> I
                 future.cancel()
 
 
+def _done(result: tuple) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
+
+
 def _parse(block: bytes) -> tuple[np.ndarray, np.ndarray, PlainLines]:
     starts, ends = line_bounds(block)
+    if len(starts) < _FAST_MIN_LINES:  # the fast path's fixed cost is more than it saves
+        return starts, ends, all_rest(len(starts))
     return starts, ends, parse_plain(block, starts, ends)
 
 
@@ -298,7 +313,7 @@ class _Collector:
     def skip_long(self, path: Path, line: int, unterminated: bool) -> None:
         """A line over ``MAX_LINE_BYTES``: counted and located, never read whole."""
         self.lines += 1
-        self._skip(path, line, "torn" if unterminated else "malformed", _TOO_LONG)
+        self._skip(path, line, "torn" if unterminated else "malformed", _too_long())
 
     def _slow_rows(
         self, path: Path, block: bytes, starts: np.ndarray, ends: np.ndarray,
@@ -310,10 +325,11 @@ class _Collector:
         for at, s, e in zip(index.tolist(), starts.tolist(), ends.tolist(), strict=True):
             text = block[s:e]
             if not text.strip():
+                self.lines -= e > s  # only blanks: not a line that counts (see ``LogData``)
                 continue
             doc: object = None
             if e - s > MAX_LINE_BYTES:
-                record: Record | str = _TOO_LONG
+                record: Record | str = _too_long()
             else:
                 doc = _loads(text)
                 record = parse_record(doc)
@@ -378,6 +394,10 @@ class _Collector:
         return data
 
 
+def _too_long() -> str:
+    return f"line longer than {MAX_LINE_BYTES:,} bytes"
+
+
 class _Undecodable:
     """A line orjson refuses, with its reason."""
 
@@ -385,9 +405,6 @@ class _Undecodable:
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
-
-
-_TOO_LONG = f"line longer than {MAX_LINE_BYTES >> 20} MiB"
 
 
 def _loads(text: bytes) -> object:
@@ -400,7 +417,7 @@ def _loads(text: bytes) -> object:
 def parse_line(text: bytes) -> Record | str:
     """The general path for one line (no newline): its reading, or why it is not one."""
     if len(text) > MAX_LINE_BYTES:
-        return _TOO_LONG
+        return _too_long()
     return parse_record(_loads(text))
 
 
