@@ -58,11 +58,23 @@ def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
         plt.title(f"{series.sensor}{units}: no ok readings")
         return plt.build()
     ts, value = thin(ts, value, max(width - 12, 10))
+    value, exponent = _scaled(value)
+    if exponent:  # plotext's axis arithmetic overflows near the float limit
+        plt.title(f"{series.sensor}{units} ×1e{exponent}")
     plt.plot(ts.tolist(), value.tolist(), marker="braille")
     positions, labels = time_labels(ts)
     plt.xticks(positions, labels)
     plt.xlabel("time (UTC)")
     return plt.build()
+
+
+def _scaled(value: np.ndarray, limit: float = 1e250) -> tuple[np.ndarray, int]:
+    """Values divided by a power of ten when they are too large to plot, and its exponent."""
+    peak = float(np.abs(value).max()) if len(value) else 0.0
+    if peak <= limit:
+        return value, 0
+    exponent = int(np.floor(np.log10(peak)))
+    return value / 10.0**exponent, exponent
 
 
 def render_charts(series: list[SensorSeries], width: int = 100, height: int = 20,
