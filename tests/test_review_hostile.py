@@ -50,6 +50,9 @@ ODD_LINES = {
     "control character": GOOD.replace(b'"units": "C"', b'"units": "\x01"'),
     "infinite value": GOOD.replace(b"1.5", b"1e400"),
     "two values": GOOD.replace(b"1.5", b"1, 2"),
+    "quote in value": GOOD.replace(b"1.5", b'1"5"'),
+    "array after value": GOOD.replace(b"1.5", b"1, [2]"),
+    "backslash in value": GOOD.replace(b"1.5", b"1\\5"),
 }
 
 

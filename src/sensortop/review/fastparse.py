@@ -53,10 +53,9 @@ _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 # Bytes a string may not hold on the fast path: a quote, a backslash (escapes go the
 # general way), a control character (JSON forbids them raw).
 _STRING_BAD_RE = re.compile(rb'[\x00-\x1f"\\]')
-# Bytes a value may hold: a JSON number or null, and blanks. No comma, quote or
-# bracket, so each value is one token and the batch parse cannot shift.
-_VALUE_BAD = np.ones(256, dtype=bool)
-_VALUE_BAD[list(b"0123456789+-.eEnul \t\r")] = False
+# Bytes no value may hold, besides a comma: with none of them a value is one
+# token (a number, null, or a syntax error), never a string or container.
+_NOT_IN_VALUE = (b'"', b"[", b"{")
 _HASH_MULTIPLIERS = (
     np.random.default_rng(20261124).integers(1, 2**63, size=_MAX_NAME_WIDTH, dtype=np.uint64) | 1
 ).astype(np.uint64)
@@ -107,11 +106,13 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         return _rows(buf, pos, len(literal)).view(f"S{len(literal)}").ravel() == literal
 
     def length_until(pos: np.ndarray, literal: bytes, width: int) -> np.ndarray:
-        """Bytes from ``pos`` to the next ``literal`` within ``width``; -1 if none."""
+        """Bytes from ``pos`` to the next ``literal`` within ``width``; -1 if none.
+
+        A ``\\"`` inside a string could fake the literal, but a field holding a
+        backslash is refused later anyway (a string by ``_STRING_BAD_RE``, a number by orjson).
+        """
         window = _rows(buf, pos, width + len(literal)).view(f"S{width + len(literal)}").ravel()
-        found = np.char.find(window, literal)
-        unescaped = buf[pos + np.maximum(found - 1, 0)] != 92  # not a \" inside a string
-        return np.where(unescaped | (found <= 0), found, -1)
+        return np.char.find(window, literal)
 
     ok = ends - starts > 60
     ts_start = np.minimum(starts, limit) + len(lit_ts)
@@ -235,8 +236,10 @@ def _decode_values(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The numbers (or nulls) as float64, and which rows held one number orjson takes.
 
-    One ``orjson.loads`` of them all as an array; if that fails, or a token
-    split in two, each row is parsed alone so only the bad rows drop out.
+    One ``orjson.loads`` of them all as an array when no value holds a comma,
+    quote or bracket (so each row is at most one token of its own and the
+    batch cannot shift); otherwise, or if that fails, each row is parsed alone
+    and only the bad rows drop out.
     """
     n = len(start)
     if n == 0:
@@ -244,25 +247,25 @@ def _decode_values(
     width = int(length.max())
     table = np.full((n, width + 1), ord(","), dtype=np.uint8)
     table[:, :width] = np.where(np.arange(width) < length[:, None], _rows(buf, start, width), 32)
-    taken = ~_VALUE_BAD[table[:, :width]].any(axis=1)
-    if not taken.all():  # keep the batch in step: a refused row parses as 0 and is dropped
-        table[~taken, :width] = ord(" ")
-        table[~taken, 0] = ord("0")
-    try:
-        parsed = orjson.loads(b"[" + table.tobytes()[:-1] + b"]")
-    except orjson.JSONDecodeError:
-        parsed = None
-    if parsed is not None and len(parsed) == n:
-        return np.array(parsed, dtype=np.float64), taken
+    joined = table.tobytes()[:-1]
+    if joined.count(b",") == n - 1 and not any(c in joined for c in _NOT_IN_VALUE):
+        try:
+            parsed = orjson.loads(b"[" + joined + b"]")
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            return np.array(parsed, dtype=np.float64), np.ones(n, dtype=bool)
     values = np.full(n, np.nan)
     good = np.zeros(n, dtype=bool)
-    for i in np.flatnonzero(taken).tolist():
-        row = table[i, :width]
+    for i in range(n):
+        row = table[i, :width].tobytes()
+        if b"," in row or any(c in row for c in _NOT_IN_VALUE):
+            continue
         try:
-            number = orjson.loads(row.tobytes())
+            number = orjson.loads(row)
         except orjson.JSONDecodeError:
             continue
-        if number is None or (type(number) in (int, float)):
+        if number is None or type(number) in (int, float):
             values[i] = np.nan if number is None else float(number)
             good[i] = True
     return values, good
