@@ -311,3 +311,25 @@ def test_plot_draws_odd_series(tmp_path: Path, values: list) -> None:
     assert code == 0 and "Traceback" not in err
     assert "s (C)" in out and "e (C): no ok readings" in out
     assert ("s (C) ×1e308" in out) == (values[0] == 1e308)  # scaled, as plotext overflows
+
+
+def test_escape_sequences_in_a_log_never_reach_the_terminal(tmp_path: Path) -> None:
+    readings = [Reading(T0 + i, "\x1b[2Jevil\u202e", 1.0, "\x1b]0;title\x07", Status.OK)
+                for i in range(3)]
+    path = tmp_path / "run\x1b[31m.jsonl"
+    path.write_bytes(encode_lines(readings) + b"garbage\n")
+    code, out, err = review(str(path), plot=True)
+    assert code == 0
+    assert "\x1b" not in out + err and "\u202e" not in out + err and "\x07" not in out
+    assert "\\x1b[2Jevil\\u202e" in out and "run\\x1b[31m.jsonl:4: malformed" in err
+    code, _, err = review(str(path), sensors=["nosuch"])
+    assert code == 2 and "\x1b" not in err and "\\x1b[2Jevil" in err
+
+
+def test_unreadable_folder_is_a_runtime_failure_not_no_logs(tmp_path: Path, monkeypatch) -> None:
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(reader.os, "listdir", refuse)  # root ignores chmod, so refuse directly
+    code, _, err = review(str(tmp_path))
+    assert code == 1 and f"cannot read {tmp_path}: Permission denied" in err

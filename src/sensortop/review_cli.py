@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sensortop.review.reader import LogData, LogPathError, read_logs
+from sensortop.review.safetext import printable
 from sensortop.review.summary import SensorSummary, summarise
 from sensortop.review.timespec import TimeSpecError, parse_time_spec
 
@@ -64,11 +65,11 @@ def run_review(
     try:
         data = read_logs(paths, sensors, since_ts, until_ts, progress=bar)
     except LogPathError as exc:
-        print(f"sensortop review: {exc}", file=err)
+        print(f"sensortop review: {printable(str(exc))}", file=err)
         return 2
     except OSError as exc:
-        print(f"sensortop review: cannot read {exc.filename or ''}: {exc.strerror or exc}",
-              file=err)
+        where = printable(str(exc.filename or ""))
+        print(f"sensortop review: cannot read {where}: {exc.strerror or exc}", file=err)
         return 1
     finally:
         if bar is not None:
@@ -113,7 +114,7 @@ def _write_result(out: TextIO, data: LogData, summaries: list[SensorSummary],
         return
     out.write(format_table(summaries))
     if plot and summaries:
-        from sensortop.review.plots import render_chart
+        from sensortop.review.plots import render_chart  # plotext loads only for charts
 
         size = shutil.get_terminal_size((100, 24))
         color = out.isatty()
@@ -184,7 +185,7 @@ def _did_you_mean(name: str, data: LogData) -> str:
 
 def _known_ids(ids: list[str], shown: int = 20) -> str:
     """``3 sensors: a, b, c``, the first ``shown`` of many and how many more."""
-    listed = ", ".join(ids[:shown])
+    listed = ", ".join(printable(i) for i in ids[:shown])
     more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
     return f"{len(ids)} sensor{'s' if len(ids) != 1 else ''}: {listed}{more}"
 
@@ -209,7 +210,8 @@ def format_table(summaries: list[SensorSummary]) -> str:
     rows = [head]
     for s in summaries:
         rows.append([
-            s.sensor, s.units, str(s.count), _short_time(s.first), _short_time(s.last),
+            printable(s.sensor), printable(s.units), str(s.count),
+            _short_time(s.first), _short_time(s.last),
             _num(s.min), _num(s.max), _num(s.mean), _num(s.std),
             "/".join(str(v) for v in s.statuses.values()),
             alarm_text(s.alarm_seconds),
@@ -308,6 +310,7 @@ def _warn_skipped(data: LogData, err: TextIO) -> None:
     print(f"sensortop review: warning: skipped {data.skipped_total} line(s) that are not "
           f"readings ({data.torn} torn, {data.malformed} malformed)", file=err)
     for s in data.skipped:
-        print(f"  {s.path}:{s.line}: {s.reason}: {s.detail}", file=err)
+        print(f"  {printable(str(s.path))}:{s.line}: {s.reason}: {printable(s.detail)}",
+              file=err)
     if data.skipped_total > len(data.skipped):
         print(f"  ... and {data.skipped_total - len(data.skipped)} more", file=err)

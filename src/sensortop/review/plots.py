@@ -15,6 +15,7 @@ import numpy as np
 import plotext as plt
 
 from sensortop.review.reader import SensorSeries
+from sensortop.review.safetext import printable
 
 
 def thin(ts: np.ndarray, value: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -52,15 +53,16 @@ def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
     plt.clear_figure()
     plt.plot_size(width, height)
     plt.theme("pro" if color else "clear")
-    units = f" ({series.units})" if series.units else ""
-    plt.title(f"{series.sensor}{units}")
+    units = f" ({printable(series.units)})" if series.units else ""
+    name = printable(series.sensor)
+    plt.title(f"{name}{units}")
     if len(ts) == 0:
-        plt.title(f"{series.sensor}{units}: no ok readings")
+        plt.title(f"{name}{units}: no ok readings")
         return plt.build()
     ts, value = thin(ts, value, max(width - 12, 10))
     value, exponent = _scaled(value)
     if exponent:  # plotext's axis arithmetic overflows near the float limit
-        plt.title(f"{series.sensor}{units} ×1e{exponent}")
+        plt.title(f"{name}{units} ×1e{exponent}")
     plt.plot(ts.tolist(), value.tolist(), marker="braille")
     positions, labels = time_labels(ts)
     plt.xticks(positions, labels)
