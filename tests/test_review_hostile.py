@@ -333,3 +333,14 @@ def test_unreadable_folder_is_a_runtime_failure_not_no_logs(tmp_path: Path, monk
     monkeypatch.setattr(reader.os, "listdir", refuse)  # root ignores chmod, so refuse directly
     code, _, err = review(str(tmp_path))
     assert code == 1 and f"cannot read {tmp_path}: Permission denied" in err
+
+
+def test_path_errors_carry_filename_and_reason_like_any_oserror(tmp_path: Path) -> None:
+    """The review screen shows ``cannot read {filename}: {strerror}`` for any OSError."""
+    with pytest.raises(OSError) as caught:
+        read_logs(["/dev/zero"])
+    assert (caught.value.filename, caught.value.strerror) == \
+        ("/dev/zero", "not a regular file or folder")
+    with pytest.raises(OSError) as caught:
+        read_logs([tmp_path / "nope.jsonl"])
+    assert caught.value.filename == str(tmp_path / "nope.jsonl")

@@ -13,6 +13,7 @@ is reported, neither is fatal.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections import deque
@@ -86,7 +87,17 @@ class LogData:
 
 
 class LogPathError(FileNotFoundError):
-    """A path given to the reader does not exist or is not a file or folder (bad usage)."""
+    """A path given to the reader does not exist or is not a file or folder (bad usage).
+
+    ``strerror`` and ``filename`` are set as for any ``OSError`` (the review
+    screen shows those); ``str()`` is ``"<reason>: <path>"``.
+    """
+
+    def __init__(self, reason: str, path: Path | str, code: int = errno.ENOENT) -> None:
+        super().__init__(code, reason, str(path))
+
+    def __str__(self) -> str:
+        return f"{self.strerror}: {self.filename}"
 
 
 Record = tuple[float, float, int, int, str, str | None, str | None]
@@ -136,13 +147,13 @@ def _check_given(path: Path) -> None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise LogPathError(f"no such file or folder: {path}") from None
+        raise LogPathError("no such file or folder", path) from None
     except ValueError as exc:  # a NUL byte in the path
-        raise LogPathError(f"not a valid path: {str(path)!r} ({exc})") from None
+        raise LogPathError(f"not a valid path ({exc})", repr(str(path)), errno.EINVAL) from None
     if stat.S_ISDIR(mode):
         os.listdir(path)  # an unreadable folder is an error, not "no log files"
     elif not stat.S_ISREG(mode):
-        raise LogPathError(f"not a regular file or folder: {path}")
+        raise LogPathError("not a regular file or folder", path, errno.EINVAL)
 
 
 def _read_file(path: Path, pool: ThreadPoolExecutor, collector: _Collector) -> Iterator[int]:
@@ -215,7 +226,7 @@ def _open_regular(path: Path) -> int:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise LogPathError(f"not a regular file: {path}")
+            raise LogPathError("not a regular file", path, errno.EINVAL)
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
