@@ -179,6 +179,8 @@ def review_json(data: LogData, summaries: list[SensorSummary], since: float | No
 
 
 def _did_you_mean(name: str, data: LogData) -> str:
+    if len(data.sensor_ids) > 5000:  # difflib is quadratic-ish: not worth a long wait
+        return ""
     close = difflib.get_close_matches(name, data.sensor_ids, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -95,6 +95,19 @@ def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
 def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
     """Parse every line of ``block`` that is in the recorder's layout; flag the rest."""
     n = len(starts)
+    long_enough = np.flatnonzero(ends - starts > 60)
+    if len(long_enough) == n:
+        return _parse_rows(block, starts, ends)
+    # Blank or short lines (a file of newlines, say) are not worth the column work.
+    found = _parse_rows(block, starts[long_enough], ends[long_enough])
+    rest = np.ones(n, dtype=bool)
+    rest[long_enough] = found.rest
+    found.line, found.last, found.rest = long_enough[found.line], long_enough[found.last], rest
+    return found
+
+
+def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
+    n = len(starts)
     if n == 0 or not block:
         return all_rest(n)
     style = _COMPACT if block.startswith(_COMPACT[0]) else _SPACED

@@ -298,7 +298,7 @@ class _Collector:
         # Units are those of each sensor's last line, whichever path read it.
         latest = dict(zip(remap.tolist(), zip(plain.last.tolist(), plain.units, strict=True),
                           strict=True))
-        rest = np.flatnonzero(plain.rest)
+        rest = np.flatnonzero(plain.rest & (ends > starts))  # empty lines need no look
         rows = self._slow_rows(path, block, starts[rest], ends[rest], rest, first_line,
                                last_line=len(starts) - 1 if unterminated else -1, latest=latest)
         for code, (_, units) in latest.items():
