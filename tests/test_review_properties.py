@@ -141,7 +141,7 @@ def _check_fast_agrees(block: bytes) -> int:
     return len(plain.line)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=500)
 @given(log_lines())
 def test_fast_path_takes_only_what_the_general_path_takes_alike(lines: list[bytes]) -> None:
     for line in lines:  # each line alone ...
@@ -219,7 +219,7 @@ _RAW = st.one_of(
 )
 
 
-@settings(derandomize=True, max_examples=300, deadline=None,
+@settings(derandomize=True, max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(_RAW, st.sampled_from([64, 1000, 1 << 20]), st.sampled_from([100, 4 << 20]))
 def test_any_bytes_give_readings_plus_counted_skipped_lines(
