@@ -11,6 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sensortop.logformat import encode_lines
@@ -344,3 +345,12 @@ def test_path_errors_carry_filename_and_reason_like_any_oserror(tmp_path: Path) 
     with pytest.raises(OSError) as caught:
         read_logs([tmp_path / "nope.jsonl"])
     assert caught.value.filename == str(tmp_path / "nope.jsonl")
+
+
+def test_chart_over_years_labels_dates_with_the_year() -> None:
+    from sensortop.review.plots import time_labels
+
+    _, labels = time_labels(np.array([T0, T0 + 3 * 365 * 86400.0]))
+    assert labels[0] == "2026-11-18" and labels[-1] == "2029-11-17"
+    _, labels = time_labels(np.array([T0, T0 + 60.0]))
+    assert labels[0] == "11:06:40"

@@ -35,12 +35,14 @@ def thin(ts: np.ndarray, value: np.ndarray, columns: int) -> tuple[np.ndarray, n
 
 
 def time_labels(ts: np.ndarray, count: int = 5) -> tuple[list[float], list[str]]:
-    """Tick positions and UTC labels: times of day, with the date once it spans days."""
+    """Tick positions and UTC labels: times of day, with the date once it spans days,
+    and only the date (with its year) once it spans most of a year."""
     if len(ts) == 0:
         return [], []
     start, end = float(ts[0]), float(ts[-1])
     positions = [start] if end <= start else list(np.linspace(start, end, count))
-    fmt = "%m-%d %H:%M" if end - start > 86400 else "%H:%M:%S"
+    span = end - start
+    fmt = "%Y-%m-%d" if span > 300 * 86400 else "%m-%d %H:%M" if span > 86400 else "%H:%M:%S"
     return positions, [time.strftime(fmt, time.gmtime(p)) for p in positions]
 
 
