@@ -7,7 +7,10 @@ and skipped lines are warnings on stderr with their counts and places.
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
+import os
 import re
 import shutil
 import sys
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sensortop.review.reader import LogData, LogPathError, read_logs
+from sensortop.review.safetext import printable
 from sensortop.review.summary import SensorSummary, summarise
 from sensortop.review.timespec import TimeSpecError, parse_time_spec
 
@@ -43,8 +47,8 @@ def run_review(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        since_ts = parse_time_spec(since, now) if since else None
-        until_ts = parse_time_spec(until, now) if until else None
+        since_ts = parse_time_spec(since, now) if since is not None else None
+        until_ts = parse_time_spec(until, now) if until is not None else None
     except TimeSpecError as exc:
         print(f"sensortop review: {exc}", file=err)
         return 2
@@ -61,16 +65,23 @@ def run_review(
     try:
         data = read_logs(paths, sensors, since_ts, until_ts, progress=bar)
     except LogPathError as exc:
-        print(f"sensortop review: {exc}", file=err)
+        print(f"sensortop review: {printable(str(exc))}", file=err)
         return 2
     except OSError as exc:
-        print(f"sensortop review: cannot read {exc.filename or ''}: {exc.strerror or exc}",
-              file=err)
+        where = printable(str(exc.filename or ""))
+        print(f"sensortop review: cannot read {where}: {exc.strerror or exc}", file=err)
         return 1
     finally:
         if bar is not None:
             bar.close()
     _warn_skipped(data, err)
+    unknown = sorted(set(sensors or ()) - set(data.sensor_ids))
+    if unknown and data.sensor_ids:  # a typo, not an empty window: bad usage
+        for name in unknown:
+            print(f"sensortop review: no sensor {name!r} in the logs{_did_you_mean(name, data)}",
+                  file=err)
+        print(f"sensortop review: the logs have {_known_ids(data.sensor_ids)}", file=err)
+        return 2
     summaries = summarise(data)
     for missing in sorted(set(sensors or ()) - set(data.series)):
         print(f"sensortop review: no readings for sensor {missing!r}", file=err)
@@ -81,23 +92,47 @@ def run_review(
         print(f"sensortop review: none of the {data.lines} line(s) read falls between "
               f"{_iso(since_ts) or 'the start'} and {_iso(until_ts) or 'the end'}{future}",
               file=err)
-    if as_json:
-        json.dump(review_json(data, summaries, since_ts, until_ts), out, indent=2,
-                  ensure_ascii=False)
-        out.write("\n")
-        return 0
-    if not data.files:
+    if not data.files and not as_json:
         print("sensortop review: no log files found", file=err)
+    try:
+        _write_result(out, data, summaries, since_ts, until_ts, plot, as_json)
+    except BrokenPipeError:  # ``sensortop review | head``: the reader has all it wanted
+        _quiet_stdout(out)
+        return 1
+    return 0
+
+
+def _write_result(out: TextIO, data: LogData, summaries: list[SensorSummary],
+                  since_ts: float | None, until_ts: float | None, plot: bool,
+                  as_json: bool) -> None:
+    if as_json:
+        # Strict JSON: a value beyond float range is null, never NaN or Infinity.
+        json.dump(_finite_only(review_json(data, summaries, since_ts, until_ts)), out, indent=2,
+                  ensure_ascii=False, allow_nan=False)
+        out.write("\n")
+        out.flush()
+        return
     out.write(format_table(summaries))
     if plot and summaries:
-        from sensortop.review.plots import render_chart
+        from sensortop.review.plots import render_chart  # plotext loads only for charts
 
         size = shutil.get_terminal_size((100, 24))
         color = out.isatty()
         for name in (s.sensor for s in summaries):
             chart = render_chart(data.series[name], size.columns, max(size.lines // 2, 12), color)
             out.write("\n" + (chart if color else _ANSI.sub("", chart)) + "\n")
-    return 0
+    out.flush()
+
+
+def _quiet_stdout(out: TextIO) -> None:
+    """After a broken pipe, point stdout at /dev/null so the exit flush cannot fail again."""
+    try:
+        fileno = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
 
 
 def review_json(data: LogData, summaries: list[SensorSummary], since: float | None,
@@ -143,6 +178,31 @@ def review_json(data: LogData, summaries: list[SensorSummary], since: float | No
     }
 
 
+def _did_you_mean(name: str, data: LogData) -> str:
+    if len(data.sensor_ids) > 5000:  # difflib is quadratic-ish: not worth a long wait
+        return ""
+    close = difflib.get_close_matches(name, data.sensor_ids, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _known_ids(ids: list[str], shown: int = 20) -> str:
+    """``3 sensors: a, b, c``, the first ``shown`` of many and how many more."""
+    listed = ", ".join(printable(i) for i in ids[:shown])
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return f"{len(ids)} sensor{'s' if len(ids) != 1 else ''}: {listed}{more}"
+
+
+def _finite_only(doc: object) -> object:
+    """``doc`` with every NaN or infinite float replaced by None (JSON has neither)."""
+    if isinstance(doc, float):
+        return doc if math.isfinite(doc) else None
+    if isinstance(doc, dict):
+        return {key: _finite_only(value) for key, value in doc.items()}
+    if isinstance(doc, list):
+        return [_finite_only(value) for value in doc]
+    return doc
+
+
 def format_table(summaries: list[SensorSummary]) -> str:
     """The per-sensor table: one row each, columns sized to fit their content."""
     if not summaries:
@@ -152,7 +212,8 @@ def format_table(summaries: list[SensorSummary]) -> str:
     rows = [head]
     for s in summaries:
         rows.append([
-            s.sensor, s.units, str(s.count), _short_time(s.first), _short_time(s.last),
+            printable(s.sensor), printable(s.units), str(s.count),
+            _short_time(s.first), _short_time(s.last),
             _num(s.min), _num(s.max), _num(s.mean), _num(s.std),
             "/".join(str(v) for v in s.statuses.values()),
             alarm_text(s.alarm_seconds),
@@ -251,6 +312,7 @@ def _warn_skipped(data: LogData, err: TextIO) -> None:
     print(f"sensortop review: warning: skipped {data.skipped_total} line(s) that are not "
           f"readings ({data.torn} torn, {data.malformed} malformed)", file=err)
     for s in data.skipped:
-        print(f"  {s.path}:{s.line}: {s.reason}: {s.detail}", file=err)
+        print(f"  {printable(str(s.path))}:{s.line}: {s.reason}: {printable(s.detail)}",
+              file=err)
     if data.skipped_total > len(data.skipped):
         print(f"  ... and {data.skipped_total - len(data.skipped)} more", file=err)

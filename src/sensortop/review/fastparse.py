@@ -11,10 +11,17 @@ integer arithmetic, the numbers handed to one ``orjson.loads`` call. Lines in
 any other shape (an ``error`` or ``alarm`` field, another key order, garbage,
 a torn line) are flagged for the slower per-record path in ``reader``; this
 module never decides that a line is bad, only that it is not plain.
+
+A line it does take must be one the general path (``orjson`` per line, then
+``reader.parse_record``) also takes, with the same values to the bit: so it
+takes strings only without quotes, backslashes or control characters and in
+valid UTF-8, years 1-9999, and numbers ``orjson`` parses. Anything else,
+however close, goes to the general path, which is the one judge.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +50,12 @@ _DIGIT_COLUMNS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 2
 _SEPARATORS = {4: ord("-"), 7: ord("-"), 10: ord("T"), 13: ord(":"), 16: ord(":"),
                19: ord("."), 23: ord("Z")}
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+# Bytes a string may not hold on the fast path: a quote, a backslash (escapes go the
+# general way), a control character (JSON forbids them raw).
+_STRING_BAD_RE = re.compile(rb'[\x00-\x1f"\\]')
+# Bytes no value may hold, besides a comma: with none of them a value is one
+# token (a number, null, or a syntax error), never a string or container.
+_NOT_IN_VALUE = (b'"', b"[", b"{")
 _HASH_MULTIPLIERS = (
     np.random.default_rng(20261124).integers(1, 2**63, size=_MAX_NAME_WIDTH, dtype=np.uint64) | 1
 ).astype(np.uint64)
@@ -61,6 +74,7 @@ class PlainLines:
     names: list[str]
     units: list[str]  # units of each name's last plain line in the block
     rest: np.ndarray  # bool per line of the block: not plain, needs the slow path
+    last: np.ndarray  # int64 line (within the block) of each name's last plain line
 
 
 def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -81,8 +95,21 @@ def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
 def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
     """Parse every line of ``block`` that is in the recorder's layout; flag the rest."""
     n = len(starts)
+    long_enough = np.flatnonzero(ends - starts > 60)
+    if len(long_enough) == n:
+        return _parse_rows(block, starts, ends)
+    # Blank or short lines (a file of newlines, say) are not worth the column work.
+    found = _parse_rows(block, starts[long_enough], ends[long_enough])
+    rest = np.ones(n, dtype=bool)
+    rest[long_enough] = found.rest
+    found.line, found.last, found.rest = long_enough[found.line], long_enough[found.last], rest
+    return found
+
+
+def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
+    n = len(starts)
     if n == 0 or not block:
-        return _nothing(n)
+        return all_rest(n)
     style = _COMPACT if block.startswith(_COMPACT[0]) else _SPACED
     lit_ts, lit_sensor, lit_value, lit_units, lit_status, lit_end, lit_alarm = style
     buf = np.frombuffer(block + _PAD, dtype=np.uint8)
@@ -92,11 +119,13 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         return _rows(buf, pos, len(literal)).view(f"S{len(literal)}").ravel() == literal
 
     def length_until(pos: np.ndarray, literal: bytes, width: int) -> np.ndarray:
-        """Bytes from ``pos`` to the next ``literal`` within ``width``; -1 if none."""
+        """Bytes from ``pos`` to the next ``literal`` within ``width``; -1 if none.
+
+        A ``\\"`` inside a string could fake the literal, but a field holding a
+        backslash is refused later anyway (a string by ``_STRING_BAD_RE``, a number by orjson).
+        """
         window = _rows(buf, pos, width + len(literal)).view(f"S{width + len(literal)}").ravel()
-        found = np.char.find(window, literal)
-        unescaped = buf[pos + np.maximum(found - 1, 0)] != 92  # not a \" inside a string
-        return np.where(unescaped | (found <= 0), found, -1)
+        return np.char.find(window, literal)
 
     ok = ends - starts > 60
     ts_start = np.minimum(starts, limit) + len(lit_ts)
@@ -113,6 +142,7 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
     units_len = length_until(units_start, lit_status, _MAX_UNITS_WIDTH)
     ok &= units_len >= 0
     status_start = np.minimum(units_start + units_len + len(lit_status), limit)
+    ok &= status_start < ends  # no field may run on into the next line
     # The status word is told by its first letter, then checked whole (closing quote included).
     status = _STATUS_BY_FIRST[buf[status_start]]
     tail_start = np.zeros(n, dtype=np.int64)
@@ -134,16 +164,23 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
     ok &= alarm >= 0
 
     idx = np.flatnonzero(ok)
-    values = _decode_values(buf, value_start[idx], value_len[idx])
-    if values is None:  # some number orjson refuses: let the slow path say which
-        return _nothing(n)
-    codes, names, first = _group_names(buf, name_start[idx], name_len[idx])
-    if codes is None:
-        return _nothing(n)
-    units = [
-        _decode_string(block[units_start[idx[i]] : units_start[idx[i]] + units_len[idx[i]]])
-        for i in first
-    ]
+    values, parsed = _decode_values(buf, value_start[idx], value_len[idx])
+    for _ in range(2):  # again only if some string is not one the fast path takes
+        if not parsed.all():
+            ok[idx[~parsed]] = False
+            idx, values = idx[parsed], values[parsed]
+        names_ = _group_strings(buf, name_start[idx], name_len[idx])
+        units_ = _units_by_name(buf, units_start[idx], units_len[idx], names_, len(lit_status))
+        if names_ is None or units_ is None:  # a hash collision: the slow path takes all
+            return all_rest(n)
+        parsed = _taken(*names_[:2]) & _taken(*units_)
+        if parsed.all():
+            break
+    else:  # cannot happen (what a string is, is a property of its bytes), but stay exact
+        return all_rest(n)
+    (codes, names, _), (unit_codes, unit_texts) = names_, units_
+    last = np.zeros(len(names), dtype=np.int64)
+    np.maximum.at(last, codes, np.arange(len(codes)))  # each name's last row
     return PlainLines(
         line=idx.astype(np.int64),
         ts=ts[idx],
@@ -152,18 +189,20 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         alarm=alarm[idx],
         sensor=codes,
         names=names,
-        units=units,
+        units=[unit_texts[code] for code in unit_codes[last].tolist()],
         rest=~ok,
+        last=idx[last].astype(np.int64),
     )
 
 
-def _nothing(n: int) -> PlainLines:
+def all_rest(n: int) -> PlainLines:
+    """No plain lines: all ``n`` go the general path."""
     empty_f = np.empty(0, dtype=np.float64)
     return PlainLines(
         line=np.empty(0, dtype=np.int64), ts=empty_f, value=empty_f,
         status=np.empty(0, dtype=np.int8), alarm=np.empty(0, dtype=np.int8),
         sensor=np.empty(0, dtype=np.int32),
-        names=[], units=[], rest=np.ones(n, dtype=bool),
+        names=[], units=[], rest=np.ones(n, dtype=bool), last=np.empty(0, dtype=np.int64),
     )
 
 
@@ -191,7 +230,8 @@ def _decode_timestamps(buf: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, 
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
     dim = _DAYS_IN_MONTH[np.where(month_ok, month, 1)] + ((month == 2) & leap)
-    ok &= month_ok & (day >= 1) & (day <= dim) & (hour < 24) & (minute < 60) & (second < 60)
+    ok &= (year >= 1) & month_ok & (day >= 1) & (day <= dim)  # year 0: datetime refuses it too
+    ok &= (hour < 24) & (minute < 60) & (second < 60)
     # Days from the civil date (H. Hinnant's algorithm), valid for years >= 0.
     y = year - (month <= 2)
     era = y // 400
@@ -200,39 +240,63 @@ def _decode_timestamps(buf: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, 
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     days = era * 146097 + doe - 719468
     seconds = days.astype(np.int64) * 86400 + (hour * 3600 + minute * 60 + second)
-    return seconds + millis / 1000.0, ok
+    # One division of whole milliseconds: correctly rounded, as datetime.timestamp() is.
+    return (seconds * 1000 + millis) / 1000.0, ok
 
 
-def _decode_values(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray | None:
-    """The numbers (or nulls) as float64, parsed by orjson in one call; None if any is not JSON."""
-    if len(start) == 0:
-        return np.empty(0, dtype=np.float64)
-    width = int(length.max())
-    table = np.full((len(start), width + 1), ord(","), dtype=np.uint8)
-    table[:, :width] = np.where(np.arange(width) < length[:, None], _rows(buf, start, width), 32)
-    try:
-        parsed = orjson.loads(b"[" + table.tobytes()[:-1] + b"]")
-    except orjson.JSONDecodeError:
-        return None
-    if len(parsed) != len(start):
-        return None
-    try:
-        return np.array(parsed, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
-def _group_names(
+def _decode_values(
     buf: np.ndarray, start: np.ndarray, length: np.ndarray
-) -> tuple[np.ndarray | None, list[str], list[int]]:
-    """Code each sensor name by hashing its bytes; the names, and each name's first row.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers (or nulls) as float64, and which rows held one number orjson takes.
 
-    Rows are checked against their group's first row, so a hash collision can
-    only send the block to the slow path, never merge two sensors.
+    One ``orjson.loads`` of them all as an array when no value holds a comma,
+    quote or bracket (so each row is at most one token of its own and the
+    batch cannot shift); otherwise, or if that fails, each row is parsed alone
+    and only the bad rows drop out.
+    """
+    n = len(start)
+    if n == 0:
+        return np.empty(0, dtype=np.float64), np.ones(0, dtype=bool)
+    width = int(length.max())
+    table = np.full((n, width + 1), ord(","), dtype=np.uint8)
+    table[:, :width] = np.where(np.arange(width) < length[:, None], _rows(buf, start, width), 32)
+    joined = table.tobytes()[:-1]
+    if joined.count(b",") == n - 1 and not any(c in joined for c in _NOT_IN_VALUE):
+        try:
+            parsed = orjson.loads(b"[" + joined + b"]")
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            return np.array(parsed, dtype=np.float64), np.ones(n, dtype=bool)
+    values = np.full(n, np.nan)
+    good = np.zeros(n, dtype=bool)
+    for i in range(n):
+        row = table[i, :width].tobytes()
+        if b"," in row or any(c in row for c in _NOT_IN_VALUE):
+            continue
+        try:
+            number = orjson.loads(row)
+        except orjson.JSONDecodeError:
+            continue
+        if number is None or type(number) in (int, float):
+            values[i] = np.nan if number is None else float(number)
+            good[i] = True
+    return values, good
+
+
+def _group_strings(
+    buf: np.ndarray, start: np.ndarray, length: np.ndarray
+) -> tuple[np.ndarray, list[str | None], np.ndarray] | None:
+    """Code each string by hashing its bytes: (code per row, text per code, first row per code).
+
+    A text is None where the bytes are not a string the fast path takes (see
+    ``_string_text``); the caller drops those rows. Rows are checked against
+    their group's first row, so a hash collision can only send the block to
+    the slow path (None), never merge two strings.
     """
     if len(start) == 0:
-        return np.empty(0, dtype=np.int32), [], []
-    words = -(-int(length.max()) // 8)
+        return np.empty(0, dtype=np.int32), [], np.empty(0, dtype=np.int64)
+    words = max(-(-int(length.max()) // 8), 1)
     raw = np.where(np.arange(words * 8) < length[:, None], _rows(buf, start, words * 8), 0)
     packed = np.ascontiguousarray(raw).view(np.uint64)
     hashes = length.astype(np.uint64)
@@ -240,14 +304,54 @@ def _group_names(
         hashes = hashes * _HASH_MULTIPLIERS[j] + packed[:, j]
     _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
     codes = codes.reshape(-1)
-    if not (packed == packed[first[codes]]).all():
-        return None, [], []
-    names = [_decode_string(raw[i].tobytes().rstrip(b"\0")) for i in first]
-    return codes.astype(np.int32), names, first.tolist()
+    if not (packed == packed[first[codes]]).all() or \
+            not (length == length[first[codes]]).all():
+        return None
+    texts = [_string_text(raw[i, : length[i]].tobytes()) for i in first.tolist()]
+    return codes.astype(np.int32), texts, first
 
 
-def _decode_string(raw: bytes) -> str:
-    """A JSON string body as text (escapes like ``\\u00b0`` included)."""
-    if b"\\" in raw:
-        return orjson.loads(b'"' + raw + b'"')
-    return raw.decode("utf-8", errors="replace")
+def _units_by_name(
+    buf: np.ndarray, start: np.ndarray, length: np.ndarray,
+    names: tuple[np.ndarray, list[str | None], np.ndarray] | None, literal_after: int,
+) -> tuple[np.ndarray, list[str | None]] | None:
+    """Code the units strings; cheaply when (as always in a recorder's log) each sensor's
+    lines share one units string, by comparing each row with its sensor's first row.
+
+    Rows are compared whole up to the longest string: the bytes past a shorter
+    one are the literal that follows it (``literal_after`` bytes), the same in
+    every row of that length, so equal rows of equal length are equal strings.
+    """
+    if names is None:
+        return None
+    codes, _, first = names
+    if len(start) == 0:
+        return np.empty(0, dtype=np.int32), []
+    width = max(-(-int(length.max()) // 8) * 8, 8)
+    at_first = first[codes]
+    if width - int(length.min()) <= literal_after and (length == length[at_first]).all():
+        raw = np.ascontiguousarray(_rows(buf, start, width)).view(np.uint64)
+        if (raw == raw[at_first]).all():
+            texts = [_string_text(bytes(buf[start[i] : start[i] + length[i]]))
+                     for i in first.tolist()]
+            return codes, texts
+    grouped = _group_strings(buf, start, length)
+    return None if grouped is None else grouped[:2]
+
+
+def _taken(codes: np.ndarray, texts: list[str | None]) -> np.ndarray:
+    """Which rows' strings the fast path takes."""
+    bad = [code for code, text in enumerate(texts) if text is None]
+    return ~np.isin(codes, bad) if bad else np.ones(len(codes), dtype=bool)
+
+
+def _string_text(raw: bytes) -> str | None:
+    """The text of a JSON string body with no quote, backslash (escapes go the general
+    way) or control character, in strict UTF-8 as orjson reads it (lone surrogates
+    refused); None for any other body."""
+    if _STRING_BAD_RE.search(raw):
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

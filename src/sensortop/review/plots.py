@@ -15,6 +15,7 @@ import numpy as np
 import plotext as plt
 
 from sensortop.review.reader import SensorSeries
+from sensortop.review.safetext import printable
 
 
 def thin(ts: np.ndarray, value: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -34,12 +35,14 @@ def thin(ts: np.ndarray, value: np.ndarray, columns: int) -> tuple[np.ndarray, n
 
 
 def time_labels(ts: np.ndarray, count: int = 5) -> tuple[list[float], list[str]]:
-    """Tick positions and UTC labels: times of day, with the date once it spans days."""
+    """Tick positions and UTC labels: times of day, with the date once it spans days,
+    and only the date (with its year) once it spans most of a year."""
     if len(ts) == 0:
         return [], []
     start, end = float(ts[0]), float(ts[-1])
     positions = [start] if end <= start else list(np.linspace(start, end, count))
-    fmt = "%m-%d %H:%M" if end - start > 86400 else "%H:%M:%S"
+    span = end - start
+    fmt = "%Y-%m-%d" if span > 300 * 86400 else "%m-%d %H:%M" if span > 86400 else "%H:%M:%S"
     return positions, [time.strftime(fmt, time.gmtime(p)) for p in positions]
 
 
@@ -52,17 +55,30 @@ def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
     plt.clear_figure()
     plt.plot_size(width, height)
     plt.theme("pro" if color else "clear")
-    units = f" ({series.units})" if series.units else ""
-    plt.title(f"{series.sensor}{units}")
+    units = f" ({printable(series.units)})" if series.units else ""
+    name = printable(series.sensor)
+    plt.title(f"{name}{units}")
     if len(ts) == 0:
-        plt.title(f"{series.sensor}{units}: no ok readings")
+        plt.title(f"{name}{units}: no ok readings")
         return plt.build()
     ts, value = thin(ts, value, max(width - 12, 10))
+    value, exponent = _scaled(value)
+    if exponent:  # plotext's axis arithmetic overflows near the float limit
+        plt.title(f"{name}{units} ×1e{exponent}")
     plt.plot(ts.tolist(), value.tolist(), marker="braille")
     positions, labels = time_labels(ts)
     plt.xticks(positions, labels)
     plt.xlabel("time (UTC)")
     return plt.build()
+
+
+def _scaled(value: np.ndarray, limit: float = 1e250) -> tuple[np.ndarray, int]:
+    """Values divided by a power of ten when they are too large to plot, and its exponent."""
+    peak = float(np.abs(value).max()) if len(value) else 0.0
+    if peak <= limit:
+        return value, 0
+    exponent = int(np.floor(np.log10(peak)))
+    return value / 10.0**exponent, exponent
 
 
 def render_charts(series: list[SensorSeries], width: int = 100, height: int = 20,
