@@ -31,8 +31,8 @@ from pathlib import Path
 import psutil
 from textual.drivers.headless_driver import HeadlessDriver
 
-from sensortop.config import Config, MonitorSpec, SensorSpec
 from sensortop.engine import Engine
+from sensortop.model import Config, MonitorSpec, SensorSpec
 from sensortop.session import SamplingSession
 from sensortop.tui.app import SensortopApp
 from sensortop.tui.sampling import InlineLink, SamplingLink, ThreadedLink

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sensortop.config import SensorSpec
+from sensortop.model import SensorSpec
 from sensortop.readings import Reading, Status
 from support import wait_until
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from sensortop.alarms import AlarmEvaluator
-from sensortop.config import Limits
+from sensortop.model import Limits
 from sensortop.readings import AlarmState
 
 

@@ -20,13 +20,13 @@ from sensortop.config import (
     MONITOR_FIELDS,
     SENSOR_FIELDS,
     ConfigError,
-    SensorSpec,
     load_config,
     make_sensor,
     parse_config,
 )
 from sensortop.engine import Engine
-from sensortop.sources import KINDS, source_class
+from sensortop.kinds import BUILTIN_KINDS, source_class
+from sensortop.model import SensorSpec
 
 # The fields each kind needs before any other field can be judged.
 MINIMAL: dict[str, dict[str, Any]] = {
@@ -57,7 +57,7 @@ def number_fields() -> list[tuple[str, str, type]]:
     found = [("monitor", f.name, f.type) for f in MONITOR_FIELDS if f.type in (int, float)]
     found += [("sensor", f.name, f.type) for f in SENSOR_FIELDS if f.type in (int, float)]
     found += [("limits", f.name, f.type) for f in LIMIT_FIELDS]
-    for kind in KINDS:
+    for kind in BUILTIN_KINDS:
         found += [(kind, f.name, f.type) for f in source_class(kind).FIELDS
                   if f.type in (int, float)]
     return found
@@ -79,7 +79,7 @@ def place(where: str, name: str, value: Any) -> dict[str, Any]:
 
 
 def test_the_minimal_tables_are_valid() -> None:
-    for kind in KINDS:
+    for kind in BUILTIN_KINDS:
         assert problems_of(place(kind, "units", "x")) == [], kind
 
 

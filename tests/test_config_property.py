@@ -19,15 +19,15 @@ from sensortop.config import (
     LIMIT_FIELDS,
     MONITOR_FIELDS,
     SENSOR_FIELDS,
-    Config,
     ConfigError,
     load_config,
     parse_config,
 )
-from sensortop.sources import KINDS, source_class
+from sensortop.kinds import BUILTIN_KINDS, source_class
+from sensortop.model import Config
 
 FIELD_NAMES = sorted({f.name for f in MONITOR_FIELDS + SENSOR_FIELDS + LIMIT_FIELDS}
-                     | {f.name for kind in KINDS for f in source_class(kind).FIELDS})
+                     | {f.name for kind in BUILTIN_KINDS for f in source_class(kind).FIELDS})
 SETTINGS = settings(derandomize=True, max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.function_scoped_fixture])
@@ -40,7 +40,7 @@ scalars = st.one_of(
     st.integers(min_value=-(10**40), max_value=10**40),
     st.floats(),  # nan and both infinities included
     text,
-    st.sampled_from([*KINDS, "", "a", "ok_id", "a\n", "\0", "../x"]),
+    st.sampled_from([*BUILTIN_KINDS, "", "a", "ok_id", "a\n", "\0", "../x"]),
     st.datetimes(),
     st.dates(),
     st.times(),

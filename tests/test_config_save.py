@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sensortop.config import load_config, make_sensor, save_sensors
+from sensortop.config import load_config, make_sensor
+from sensortop.config_save import save_sensors
 from sensortop.tui.config_saver import save_config
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sensortop.config import Config, MonitorSpec, SensorSpec, load_config
+from sensortop.config import load_config
+from sensortop.model import Config, MonitorSpec, SensorSpec
 from sensortop.record import record, summary
 from sensortop.session import SamplingSession
 

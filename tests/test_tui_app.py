@@ -11,7 +11,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Select
 
-from sensortop.config import Config, load_config
+from sensortop.config import load_config
+from sensortop.model import Config
 from sensortop.session import SamplingSession
 from sensortop.tui.app import ACTIONS, SensortopApp
 from sensortop.tui.sampling import SWITCH_INTERVAL, ThreadedLink

@@ -6,7 +6,7 @@ value has come back past the limit by the deadband.
 
 from __future__ import annotations
 
-from sensortop.config import Limits
+from sensortop.model import Limits
 from sensortop.readings import AlarmState
 
 _HIGH = (AlarmState.NORMAL, AlarmState.HI, AlarmState.HIHI)

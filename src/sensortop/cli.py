@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from sensortop import __version__
 
 if TYPE_CHECKING:
-    from sensortop.config import Config, ConfigError
+    from sensortop.config import ConfigError
+    from sensortop.model import Config
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, what a shell reports for Ctrl-C

@@ -12,12 +12,14 @@ import os
 import re
 import stat
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sensortop.fields import Field, show
+from sensortop.kinds import KindUnavailable, kind_names, source_class
+from sensortop.model import Config, Limits, MonitorSpec, SensorSpec
 
 ID_PATTERN = re.compile(r"[a-z0-9_]{1,64}")
 """A whole id (``fullmatch``: a trailing newline is not part of a valid id)."""
@@ -58,96 +60,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass(slots=True)
-class Limits:
-    """Alarm limits; any may be None. ``deadband`` is the hysteresis to clear an alarm."""
-
-    lolo: float | None = None
-    lo: float | None = None
-    hi: float | None = None
-    hihi: float | None = None
-    deadband: float = 0.0
-
-    def to_dict(self) -> dict[str, float]:
-        out = {k: getattr(self, k) for k in ("lolo", "lo", "hi", "hihi")}
-        result: dict[str, float] = {k: v for k, v in out.items() if v is not None}
-        if self.deadband:
-            result["deadband"] = self.deadband
-        return result
-
-
-@dataclass(slots=True)
-class SensorSpec:
-    """Everything the engine needs to poll one sensor."""
-
-    id: str
-    name: str = ""
-    kind: str = "simulated"
-    units: str = ""
-    interval: float = 1.0
-    timeout: float = 1.0
-    retries: int = 0
-    setpoint: float | None = None
-    limits: Limits = field(default_factory=Limits)
-    options: dict[str, Any] = field(default_factory=dict)
-    """Kind-specific fields, already validated against the kind's FIELDS."""
-    base_dir: Path | None = field(default=None, compare=False)
-    """The config file's folder: relative paths in ``options`` are relative to it."""
-
-    def __post_init__(self) -> None:
-        if not self.name:
-            self.name = self.id
-
-    def to_toml_dict(self) -> dict[str, Any]:
-        """The table that ``load_config`` would turn back into this spec."""
-        out: dict[str, Any] = {
-            "id": self.id,
-            "name": self.name,
-            "kind": self.kind,
-            "units": self.units,
-            "interval": self.interval,
-            "timeout": self.timeout,
-        }
-        if self.retries:
-            out["retries"] = self.retries
-        if self.setpoint is not None:
-            out["setpoint"] = self.setpoint
-        limits = self.limits.to_dict()
-        if limits:
-            out["limits"] = limits
-        from sensortop.sources import source_class
-
-        defaults = {f.name: f.default for f in source_class(self.kind).FIELDS}
-        out.update({k: v for k, v in self.options.items()
-                    if v is not None and v != defaults.get(k)})
-        return out
-
-
-@dataclass(slots=True)
-class MonitorSpec:
-    """The ``[monitor]`` table."""
-
-    log_dir: Path = Path("logs")
-    history: int = 600
-    rotate_mb: float = 100.0
-    title: str = ""
-
-
-@dataclass(slots=True)
-class Config:
-    """A loaded config: where it came from, the monitor settings, the sensors."""
-
-    path: Path | None
-    monitor: MonitorSpec
-    sensors: list[SensorSpec]
-
-    @property
-    def name(self) -> str:
-        if self.monitor.title:
-            return self.monitor.title
-        return self.path.stem if self.path else "sensortop"
 
 
 MONITOR_FIELDS: tuple[Field, ...] = (
@@ -353,8 +265,6 @@ def _parse_monitor(raw: Any, file: str, problems: list[Problem]) -> MonitorSpec:
 def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem],
                  base_dir: Path | None = None) -> SensorSpec | None:
     """Validate one sensor table; append problems and return None when it is unusable."""
-    from sensortop.sources import KINDS, source_class
-
     where = _where(index, raw.get("id") if isinstance(raw, dict) else None)
     if not isinstance(raw, dict):
         problems.append(Problem(file, where, None, "must be a table"))
@@ -363,19 +273,23 @@ def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem]
     kind = raw.get("kind", "simulated")
     kind_fields: tuple[Field, ...] = ()
     check_options = None
-    if not isinstance(kind, str) or kind not in KINDS:
-        problems.append(Problem(file, where, "kind", f"unknown kind {kind!r}",
-                                f"one of: {', '.join(KINDS)}"))
-        kind_ok = False
-    else:
+    kind_class: Any = None
+    unavailable = False
+    if isinstance(kind, str):
         try:
             kind_class = source_class(kind)
-            kind_fields = kind_class.FIELDS
-            check_options = getattr(kind_class, "check_options", None)
-            kind_ok = True
-        except ImportError as exc:
+        except KeyError:
+            pass
+        except KindUnavailable as exc:
             problems.append(Problem(file, where, "kind", f"kind {kind!r} is not available: {exc}"))
-            kind_ok = False
+            unavailable = True
+    if kind_class is not None:
+        kind_fields = kind_class.FIELDS
+        check_options = getattr(kind_class, "check_options", None)
+    elif not unavailable:
+        problems.append(Problem(file, where, "kind", f"unknown kind {kind!r}",
+                                f"one of: {', '.join(kind_names())}"))
+    kind_ok = kind_class is not None
     allowed = SENSOR_FIELDS + kind_fields
     values = _check_fields(raw, allowed, file, where, problems, check_unknown=kind_ok)
     sensor_id = values.get("id")
@@ -390,13 +304,18 @@ def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem]
     options = {f.name: values[f.name] for f in kind_fields if f.name in values}
     for f in kind_fields:
         options.setdefault(f.name, f.default)
-    kind_names = {f.name for f in kind_fields}
-    kind_fields_ok = not any(p.field in kind_names for p in problems[before:])
+    own_names = {f.name for f in kind_fields}
+    kind_fields_ok = not any(p.field in own_names for p in problems[before:])
     if check_options is not None and kind_fields_ok:
         # Rules that span several of the kind's fields: checked whenever those fields
         # are valid, even if others are not, so one run shows every problem.
-        for message in check_options(options):
-            problems.append(Problem(file, where, None, message))
+        try:
+            messages = list(check_options(options))
+        except Exception as exc:  # a plugin kind's own check failing: say so, in place
+            messages = [f"kind {kind!r} could not check its fields: "
+                        f"{type(exc).__name__}: {exc}"]
+        for message in messages:
+            problems.append(Problem(file, where, None, str(message)))
     if len(problems) > before:
         return None
     return SensorSpec(
@@ -490,10 +409,3 @@ def _where(index: int | None, sensor_id: Any) -> str:
         place += f" '{_printable(sensor_id, 64)}'"
     return place
 
-
-def save_sensors(path: Path, sensors: list[SensorSpec]) -> None:
-    """Write ``sensors`` back into the config at ``path``, keeping everything else
-    (see ``sensortop.config_save``); OSError when the file cannot be updated."""
-    from sensortop.config_save import save_sensors as save
-
-    save(path, sensors)

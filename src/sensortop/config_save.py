@@ -15,8 +15,18 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sensortop.config import SensorSpec, parse_config
+from sensortop.config import parse_config
+from sensortop.kinds import KindUnavailable, source_class
+from sensortop.model import SensorSpec
 
+
+def sensor_table(spec: SensorSpec) -> dict[str, Any]:
+    """The ``[[sensors]]`` table for ``spec``, leaving out options at their kind's default."""
+    try:
+        defaults = {f.name: f.default for f in source_class(spec.kind).FIELDS}
+    except (KeyError, KindUnavailable):
+        defaults = {}
+    return spec.to_toml_dict(defaults)
 
 def save_sensors(path: Path, sensors: list[SensorSpec]) -> None:
     """Write ``sensors`` back into the config at ``path``, keeping everything else.
@@ -44,7 +54,7 @@ def save_sensors(path: Path, sensors: list[SensorSpec]) -> None:
         # Edited by hand since it was loaded: never overwrite what someone is writing.
         raise OSError(f"cannot update {path}: it is no longer valid TOML ({exc}); "
                       "fix or move it, then save again") from None
-    wanted = [spec.to_toml_dict() for spec in sensors]
+    wanted = [sensor_table(spec) for spec in sensors]
     text = _edit_sensor_tables(old_text, wanted)
     if text is None or not _saves_as(text, old_text, wanted):
         text = _rebuild_with_tomlkit(old_text, wanted)
@@ -113,7 +123,7 @@ def _edit_one_table(source: str, raw: Any, wanted: dict[str, Any]) -> str | None
     old, problems = parse_config({"sensors": [raw]}, "<saved>")
     if problems or not old.sensors:
         return None
-    before = old.sensors[0].to_toml_dict()
+    before = sensor_table(old.sensors[0])
     try:
         doc = tomlkit.parse(source)
         table = doc["sensors"][0]  # type: ignore[index]
@@ -235,7 +245,7 @@ def _saves_as(text: str, old_text: str, wanted: list[dict[str, Any]]) -> bool:
     config, problems = parse_config({"sensors": new_data.get("sensors", [])}, "<saved>")
     if problems or len(config.sensors) != len(wanted):
         return False
-    return [spec.to_toml_dict() for spec in config.sensors] == wanted
+    return [sensor_table(spec) for spec in config.sensors] == wanted
 
 
 def _rebuild_with_tomlkit(old_text: str, wanted: list[dict[str, Any]]) -> str:
@@ -260,4 +270,4 @@ def _same_sensor_raw(raw: Any, wanted: dict[str, Any]) -> bool:
     data, problems = parse_config({"sensors": [raw]}, "<saved>")
     if problems or not data.sensors:
         return False
-    return data.sensors[0].to_toml_dict() == wanted
+    return sensor_table(data.sensors[0]) == wanted

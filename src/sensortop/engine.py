@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sensortop.alarms import AlarmEvaluator
-from sensortop.config import SensorSpec
 from sensortop.history import History
+from sensortop.kinds import make_source
+from sensortop.model import SensorSpec
 from sensortop.readings import AlarmState, Reading, Status
-from sensortop.sources import Sample, Source, source_class
+from sensortop.sources import Sample, Source, StreamingSource
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class Engine:
             raise ValueError(f"a sensor with id {spec.id!r} already exists")
         _check_timing(spec)
         if source is None:
-            source = source_class(spec.kind)(spec)
+            source = make_source(spec)
         state = SensorState(spec, source, History(self.history_size), AlarmEvaluator(spec.limits))
         self.sensors[spec.id] = state
         if self._running:
@@ -212,7 +213,9 @@ class Engine:
 
     # -- the per-sensor tasks ----------------------------------------------------
     def _spawn(self, state: SensorState) -> None:
-        run = self._stream_loop if state.source.streaming else self._poll_loop
+        """A streaming source gets the stream loop; any other is polled on the schedule."""
+        streaming = isinstance(state.source, StreamingSource)
+        run = self._stream_loop if streaming else self._poll_loop
         state.task = asyncio.create_task(run(state), name=f"sensor:{state.id}")
 
     @staticmethod

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from sensortop.config import Config
+from sensortop.model import Config
 from sensortop.session import SamplingSession
 
 PROGRESS_EVERY = 0.5

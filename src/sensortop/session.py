@@ -16,8 +16,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TypeVar
 
-from sensortop.config import Config
 from sensortop.engine import Engine
+from sensortop.model import Config
 from sensortop.recorder import Recorder
 
 T = TypeVar("T")

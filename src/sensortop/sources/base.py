@@ -1,11 +1,16 @@
-"""The contract every sensor source keeps.
+"""The contract every sensor source keeps: two small abstract classes.
 
-A source is an async context manager: ``connect()`` once, then either
-``read()`` on the engine's schedule (polled sources) or ``stream()`` values as
-the peer pushes them (``streaming = True``), then ``close()``. The engine owns
-timeouts, retries, reconnect backoff and turning failures into readings, so a
-source only raises: any exception from ``connect``/``read``/``stream`` becomes
-an ``error`` reading with the exception's text.
+A ``PolledSource`` is read on the engine's schedule: ``connect()`` once,
+``read()`` every interval, ``close()`` at the end; ``connection = True`` when it
+holds a link (the engine then closes and reconnects it with backoff after a
+failure). A ``StreamingSource`` pushes values as the peer sends them:
+``connect()``, then ``stream()``, then ``close()``; a lost stream is
+reconnected with backoff. A kind picks one class, or, when its options decide
+(``opcua``'s ``mode``), one per sensor in its ``create`` factory.
+
+The engine owns every schedule, timeout, retry and reconnect, and turns
+failures into readings: a source only raises (a ``SourceError`` in words fit
+for the panel and the log), never sleeps to pace itself or times itself out.
 
 Source modules must stay cheap to import: import heavy client libraries
 inside ``connect()``, because the config validator loads every kind's
@@ -14,15 +19,14 @@ inside ``connect()``, because the config validator loads every kind's
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from sensortop.fields import Field
-
-if TYPE_CHECKING:
-    from sensortop.config import SensorSpec
+from sensortop.model import SensorSpec
 
 
 class SourceError(Exception):
@@ -43,33 +47,37 @@ class Sample:
 
 
 class Source:
-    """Base class: subclasses set ``kind`` and ``FIELDS`` and implement ``read`` or ``stream``."""
+    """What both kinds of source share: ``FIELDS``, the spec, connect and close.
 
-    kind: ClassVar[str] = ""
+    Derive a kind from ``PolledSource`` or ``StreamingSource``, not from this.
+    """
+
     FIELDS: ClassVar[tuple[Field, ...]] = ()
+    """The kind-specific config fields, checked by ``check-config``."""
     connection: ClassVar[bool] = False
     """True when the source holds a connection: after a failure the engine closes
     it and reconnects with exponential backoff."""
     streaming: ClassVar[bool] = False
-    """True when values are pushed by the peer through ``stream()``."""
+    """True for every ``StreamingSource``; a class fact, never set per instance."""
 
     def __init__(self, spec: SensorSpec) -> None:
         self.spec = spec
         self.options: dict[str, Any] = spec.options
+
+    @classmethod
+    def create(cls, spec: SensorSpec) -> Source:
+        """The factory the kind registry calls: a new source for ``spec``.
+
+        A kind whose options choose between a polled and a streaming class
+        overrides this; the rest are built as ``cls(spec)``.
+        """
+        return cls(spec)
 
     async def connect(self) -> None:
         """Open whatever the source needs; raise on failure."""
 
     async def close(self) -> None:
         """Release what ``connect`` opened; must not raise."""
-
-    async def read(self) -> float:
-        """Return one value now; raise on failure. The engine applies the timeout."""
-        raise NotImplementedError(f"{type(self).__name__} does not poll")
-
-    def stream(self) -> AsyncIterator[float | Sample]:
-        """Yield values (or Samples with their own time) as they arrive (streaming only)."""
-        raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     async def __aenter__(self) -> Self:
         await self.connect()
@@ -82,3 +90,25 @@ class Source:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+class PolledSource(Source, ABC):
+    """Read on the engine's schedule: one value per ``read()``."""
+
+    connection: ClassVar[bool] = False
+
+    @abstractmethod
+    async def read(self) -> float:
+        """Return one value now; raise on failure. The engine applies the timeout."""
+
+
+class StreamingSource(Source, ABC):
+    """Values pushed by the peer through ``stream()``; always connection-style."""
+
+    connection: ClassVar[bool] = True
+    streaming: ClassVar[bool] = True
+
+    @abstractmethod
+    def stream(self) -> AsyncIterator[float | Sample]:
+        """Yield values (or Samples with their own time) as they arrive; raise when the
+        link is lost (the engine reconnects)."""

@@ -17,16 +17,15 @@ import signal
 from typing import Any, ClassVar
 
 from sensortop.fields import Field
-from sensortop.sources.base import Source, SourceError
+from sensortop.sources.base import PolledSource, SourceError
 
 NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 STDERR_TAIL = 300
 
 
-class CommandSource(Source):
+class CommandSource(PolledSource):
     """A number printed by a command."""
 
-    kind: ClassVar[str] = "command"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("argv", list, None, "program and arguments, e.g. [\"sensors\", \"-u\"] "
               "(give argv or command)", optional=True),

@@ -13,17 +13,16 @@ import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sensortop.fields import Field
-from sensortop.sources.base import Source, SourceError
+from sensortop.sources.base import PolledSource, SourceError
 from sensortop.sources.dotted import number_at
 
 if TYPE_CHECKING:
     import httpx
 
 
-class HttpSource(Source):
+class HttpSource(PolledSource):
     """A number from a JSON (or plain-number) HTTP response."""
 
-    kind: ClassVar[str] = "http"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("url", str, help="the endpoint, e.g. http://127.0.0.1:8080/api/reactor"),
         Field("path", str, "", "dotted path into the JSON, e.g. data.temp or items.0.value "

@@ -14,7 +14,7 @@ import struct
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sensortop.fields import Field
-from sensortop.sources.base import Source, SourceError
+from sensortop.sources.base import PolledSource, SourceError
 
 if TYPE_CHECKING:
     from pymodbus.client import AsyncModbusTcpClient
@@ -58,10 +58,9 @@ def encode_registers(value: float, data_type: str, byte_order: str = "big",
     return words
 
 
-class ModbusSource(Source):
+class ModbusSource(PolledSource):
     """One value from a Modbus TCP device."""
 
-    kind: ClassVar[str] = "modbus"
     connection: ClassVar[bool] = True
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("host", str, help="device host name or address, e.g. 192.168.1.20"),

@@ -15,19 +15,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sensortop.fields import Field
-from sensortop.sources.base import Sample, Source, SourceError
+from sensortop.sources.base import Sample, SourceError, StreamingSource
 from sensortop.sources.dotted import number_at, to_number
 
 if TYPE_CHECKING:
     import aiomqtt
 
 
-class MqttSource(Source):
+class MqttSource(StreamingSource):
     """Values pushed by an MQTT broker on one topic."""
 
-    kind: ClassVar[str] = "mqtt"
-    connection: ClassVar[bool] = True
-    streaming: ClassVar[bool] = True
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("host", str, "127.0.0.1", "broker host name or address"),
         Field("port", int, 1883, "broker TCP port", minimum=1, maximum=65535),

@@ -1,11 +1,13 @@
-"""An OPC UA node's value (asyncua), pushed by a subscription where the server offers one.
+"""An OPC UA node's value (asyncua): pushed by a subscription, or polled.
 
-``mode = "subscribe"`` (default) asks the server for data-change
-notifications: no polling traffic, and changes arrive as they happen. A server
-that does not offer subscriptions is polled at the sensor's interval instead,
-over the same session. ``mode = "poll"`` reads on the engine's schedule.
-asyncua's own reconnect is left off: the engine reconnects with backoff, and a
-lost session is reported through the stream as an error.
+The ``mode`` field picks the class when the sensor is made (``OpcUaSource.create``):
+``subscribe`` (default) is a ``StreamingSource`` that asks the server for
+data-change notifications, so changes arrive as they happen with no polling
+traffic; ``poll`` is a ``PolledSource`` read on the engine's schedule. A server
+that offers no subscriptions is a connect error that says to use ``poll``: the
+engine owns every schedule, so the stream never turns into a poll loop of its
+own. asyncua's own reconnect is left off: the engine reconnects with backoff,
+and a lost session is reported through the stream as an error.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sensortop.fields import Field
-from sensortop.sources.base import Source, SourceError
+from sensortop.model import SensorSpec
+from sensortop.sources.base import PolledSource, Source, SourceError, StreamingSource
 from sensortop.sources.dotted import to_number
 
 if TYPE_CHECKING:
@@ -40,11 +43,13 @@ class _ChangeHandler:
 
 
 class OpcUaSource(Source):
-    """One OPC UA variable."""
+    """The ``opcua`` kind: its fields and the session both modes share.
 
-    kind: ClassVar[str] = "opcua"
+    Never built directly: ``create`` makes an ``OpcUaSubscription`` or an
+    ``OpcUaPolled`` from the sensor's ``mode``.
+    """
+
     connection: ClassVar[bool] = True
-    streaming: ClassVar[bool] = True
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("endpoint", str, help="server endpoint, e.g. opc.tcp://127.0.0.1:4840/"),
         Field("node", str, help="node id, e.g. ns=2;i=2 or ns=2;s=Reactor.Temperature"),
@@ -55,6 +60,13 @@ class OpcUaSource(Source):
     )
 
     @classmethod
+    def create(cls, spec: SensorSpec) -> Source:
+        """A subscription for ``mode = "subscribe"``, a polled source for ``"poll"``."""
+        if spec.options.get("mode", "subscribe") == "poll":
+            return OpcUaPolled(spec)
+        return OpcUaSubscription(spec)
+
+    @classmethod
     def check_options(cls, options: dict[str, Any]) -> list[str]:
         """What every connect would otherwise fail on, found by check-config instead."""
         endpoint = options.get("endpoint") or ""
@@ -62,13 +74,10 @@ class OpcUaSource(Source):
             return [f"endpoint must be opc.tcp://host:port/...; got {endpoint[:80]!r}"]
         return []
 
-    def __init__(self, spec: Any) -> None:
+    def __init__(self, spec: SensorSpec) -> None:
         super().__init__(spec)
-        # The engine picks streaming or polling per instance, so poll mode polls on its schedule.
-        self.streaming = self.options.get("mode", "subscribe") != "poll"  # type: ignore[misc]
         self.client: Client | None = None
         self.node: Node | None = None
-        self.subscribed = False
         self._queue: asyncio.Queue[float | BaseException] = asyncio.Queue()
 
     @property
@@ -105,16 +114,10 @@ class OpcUaSource(Source):
             await self.close()
             raise SourceError(f"bad node id {self.options['node']!r}: {exc}") from None
         self.node = node
-        self.subscribed = False
-        if self.streaming:
-            try:
-                period_ms = max(self.spec.interval * 1000.0, 10.0)
-                subscription = await client.create_subscription(
-                    period_ms, _ChangeHandler(self._queue))
-                await subscription.subscribe_data_change(node)
-                self.subscribed = True
-            except ua.UaStatusCodeError:
-                self.subscribed = False  # the server offers no subscriptions: poll instead
+        await self._connected(client, node)
+
+    async def _connected(self, client: Client, node: Node) -> None:
+        """What a mode does once the session is open and the node answers."""
 
     async def _on_lost(self, exc: Exception) -> None:
         self._queue.put_nowait(SourceError(f"lost the connection to {self.where}: "
@@ -128,7 +131,7 @@ class OpcUaSource(Source):
             with contextlib.suppress(Exception):
                 client.disconnect_socket()
 
-    async def read(self) -> float:
+    async def _read_node(self) -> float:
         from asyncua import ua
 
         if self.node is None:
@@ -141,11 +144,31 @@ class OpcUaSource(Source):
             raise SourceError(f"lost the connection to {self.where}: {exc}") from None
         return to_number(value, f"value of {self.options['node']}")
 
+
+class OpcUaPolled(OpcUaSource, PolledSource):
+    """``mode = "poll"``: the node is read on the engine's schedule over one session."""
+
+    async def read(self) -> float:
+        return await self._read_node()
+
+
+class OpcUaSubscription(OpcUaSource, StreamingSource):
+    """``mode = "subscribe"``: the server pushes each change of the node."""
+
+    async def _connected(self, client: Client, node: Node) -> None:
+        from asyncua import ua
+
+        try:
+            period_ms = max(self.spec.interval * 1000.0, 10.0)
+            subscription = await client.create_subscription(
+                period_ms, _ChangeHandler(self._queue))
+            await subscription.subscribe_data_change(node)
+        except ua.UaStatusCodeError as exc:
+            await self.close()
+            raise SourceError(f"{self.where} offers no subscriptions ({exc}); "
+                              'set mode = "poll" to read the node every interval') from None
+
     async def stream(self) -> AsyncIterator[float]:
-        if not self.subscribed:
-            while True:  # no subscriptions on this server: poll over the open session
-                yield await asyncio.wait_for(self.read(), timeout=self.spec.timeout)
-                await asyncio.sleep(self.spec.interval)
         while True:
             item = await self._queue.get()
             if isinstance(item, BaseException):

@@ -17,13 +17,12 @@ import zlib
 from typing import ClassVar
 
 from sensortop.fields import Field
-from sensortop.sources.base import Source, SourceError
+from sensortop.sources.base import PolledSource, SourceError
 
 
-class SimulatedSource(Source):
+class SimulatedSource(PolledSource):
     """Simulated analogue sensor with fault injection."""
 
-    kind = "simulated"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("noise", float, 0.5, "measurement noise (standard deviation)", minimum=0),
         Field("walk", float, 1.0, "process volatility per sqrt(second)", minimum=0),

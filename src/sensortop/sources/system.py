@@ -14,7 +14,7 @@ import time
 from typing import Any, ClassVar
 
 from sensortop.fields import Field
-from sensortop.sources.base import Source, SourceError
+from sensortop.sources.base import PolledSource, SourceError
 
 METRICS = ("cpu_percent", "load1", "memory_percent", "disk_percent",
            "net_rx_rate", "net_tx_rate", "cpu_temp")
@@ -24,10 +24,9 @@ FIRST_SAMPLE_GAP = 0.2
 """Seconds between the two samples a rate needs when there is no earlier one."""
 
 
-class SystemSource(Source):
+class SystemSource(PolledSource):
     """One psutil metric of the machine sensortop runs on."""
 
-    kind: ClassVar[str] = "system"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("metric", str, "cpu_percent", "what to measure", choices=METRICS),
         Field("path", str, "/", "filesystem for disk_percent"),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sensortop.fields import Field
-from sensortop.sources.base import Source, SourceError
+from sensortop.sources.base import PolledSource, SourceError
 
 NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -52,10 +52,9 @@ def parse_reply(reply: str) -> float:
         return float(match.group(0))
 
 
-class VisaSource(Source):
+class VisaSource(PolledSource):
     """One SCPI query answered with a number."""
 
-    kind: ClassVar[str] = "visa"
     connection: ClassVar[bool] = True
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("resource", str, help="VISA resource name, e.g. TCPIP0::192.168.1.30::5025::SOCKET "

@@ -27,10 +27,10 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from sensortop.config import Config, SensorSpec
+from sensortop.kinds import available_kinds
+from sensortop.model import Config, SensorSpec
 from sensortop.readings import AlarmState
 from sensortop.session import SamplingSession
-from sensortop.sources import available_kinds
 from sensortop.tui.config_saver import save_config, save_target_text
 from sensortop.tui.formatting import count_of
 from sensortop.tui.sampling import SamplingLink, ThreadedLink

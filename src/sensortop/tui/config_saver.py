@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sensortop.config import Config, SensorSpec, default_config_path, save_sensors
+from sensortop.config import default_config_path
+from sensortop.config_save import save_sensors
+from sensortop.model import Config, SensorSpec
 
 NEW_CONFIG_NAME = "sensortop"
 

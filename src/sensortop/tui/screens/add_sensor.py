@@ -18,9 +18,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from sensortop.config import LIMIT_KEYS, SENSOR_FIELDS, ConfigError, SensorSpec, make_sensor
+from sensortop.config import LIMIT_KEYS, SENSOR_FIELDS, ConfigError, make_sensor
 from sensortop.fields import Field
-from sensortop.sources import source_class
+from sensortop.kinds import source_class
+from sensortop.model import SensorSpec
 
 COMMON = tuple(f for f in SENSOR_FIELDS if f.name not in ("kind", "limits"))
 LIMIT_FIELDS = tuple(Field(f"limits.{k}", float, None, f"alarm limit {k}", optional=True)
