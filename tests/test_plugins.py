@@ -69,11 +69,19 @@ def not_a_source() -> None:
 
 ENTRY_POINTS = """[sensortop.sources]
 counter = sensortop_counter_kind:CounterSource
+readme_counter = sensortop_counter:CounterSource
 helper = sensortop_counter_kind:not_a_source
 broken = sensortop_counter_broken:Source
 http = sensortop_counter_kind:CounterSource
 """
 """``http`` is a built-in name: the built-in class keeps it."""
+
+
+def _readme_example() -> str:
+    """The plugin module shown in the README, "Writing a plugin kind"."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Writing a plugin kind"):]
+    return section[section.index("```python\n") + 10:section.index("\n```\n")]
 
 
 def _wheel(folder: Path) -> Path:
@@ -82,6 +90,7 @@ def _wheel(folder: Path) -> Path:
     files = {
         "sensortop_counter_kind.py": PLUGIN_MODULE,
         "sensortop_counter_broken.py": "import sensortop_no_such_library\n",
+        "sensortop_counter.py": _readme_example(),
         f"{dist}/METADATA": "Metadata-Version: 2.1\nName: sensortop-counter-kind\nVersion: 1.0\n",
         f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
                          "Tag: py3-none-any\n",
@@ -134,7 +143,8 @@ def _config(folder: Path, body: str) -> Path:
 
 def test_plugin_kind_from_an_installed_distribution_is_recorded_end_to_end(
         plugin_site: Path, tmp_path: Path) -> None:
-    config = _config(tmp_path, 'id = "count"\nkind = "counter"\nstart = 4.25\nstep = 0.5\n'
+    """The README's example plugin, pip-installed, through check-config and record."""
+    config = _config(tmp_path, 'id = "count"\nkind = "readme_counter"\nstart = 4.25\nstep = 0.5\n'
                                'interval = 0.2\nunits = "pcs"\n')
     checked = _sensortop(plugin_site, "check-config", str(config), cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
@@ -175,7 +185,7 @@ def test_unknown_kind_hint_names_the_installed_plugin_kinds(installed: Path,
     (problem,) = caught.value.problems
     assert problem.field == "kind" and problem.message == "unknown kind 'countr'"
     assert problem.hint == "one of: " + ", ".join(
-        [*BUILTIN_KINDS, "broken", "counter", "helper"])
+        [*BUILTIN_KINDS, "broken", "counter", "helper", "readme_counter"])
 
 
 def test_a_plugin_that_cannot_load_is_a_located_config_error(installed: Path,
