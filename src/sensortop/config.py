@@ -136,12 +136,33 @@ class MonitorSpec:
 
 
 @dataclass(slots=True)
+class OutputSpec:
+    """One ``[[outputs]]`` table: its kind and the rest of its keys, as written.
+
+    The kind's own fields are checked by the sinks layer, which knows the kinds
+    (``sensortop.sinks.registry.check_outputs``); this layer checks the shape.
+    """
+
+    kind: str
+    options: dict[str, Any]
+    index: int
+    file: str = "<config>"
+    base_dir: Path | None = field(default=None, compare=False)
+
+    @property
+    def where(self) -> str:
+        return f"outputs[{self.index}] ({_printable(self.kind, 64)})"
+
+
+@dataclass(slots=True)
 class Config:
-    """A loaded config: where it came from, the monitor settings, the sensors."""
+    """A loaded config: where it came from, the monitor settings, the sensors, the outputs."""
 
     path: Path | None
     monitor: MonitorSpec
     sensors: list[SensorSpec]
+    outputs: list[OutputSpec] = field(default_factory=list)
+    """Empty: the one JSON Lines log to [monitor] log_dir (README "Outputs")."""
 
     @property
     def name(self) -> str:
@@ -297,9 +318,9 @@ def parse_config(data: dict[str, Any], file: str,
     """Validate a parsed TOML document; return the config and the problems found."""
     problems: list[Problem] = []
     for key in data:
-        if key not in ("monitor", "sensors"):
+        if key not in ("monitor", "sensors", "outputs"):
             problems.append(Problem(file, "top level", key, "unknown key",
-                                    "only [monitor] and [[sensors]] are allowed"))
+                                    "only [monitor], [[sensors]] and [[outputs]] are allowed"))
     monitor = _parse_monitor(data.get("monitor", {}), file, problems)
     if base_dir is not None and not monitor.log_dir.is_absolute():
         monitor.log_dir = base_dir / monitor.log_dir
@@ -329,7 +350,32 @@ def parse_config(data: dict[str, Any], file: str,
             f"{HISTORY_POINT_BYTES} bytes is {needed / 10**6:,.0f} MB of memory; "
             f"the cap is {MAX_HISTORY_BYTES // 10**6:,} MB",
             "keep fewer points per sensor; the log keeps everything anyway"))
-    return Config(None, monitor, sensors), problems
+    outputs = _parse_outputs(data.get("outputs", []), file, base_dir, problems)
+    return Config(None, monitor, sensors, outputs), problems
+
+
+def _parse_outputs(raw: Any, file: str, base_dir: Path | None,
+                   problems: list[Problem]) -> list[OutputSpec]:
+    """The shape of ``[[outputs]]``: tables, each with a string ``kind``."""
+    if not isinstance(raw, list):
+        problems.append(Problem(file, "top level", "outputs", "must be an array of tables",
+                                "write each output as [[outputs]]"))
+        return []
+    outputs = []
+    for index, table in enumerate(raw):
+        if not isinstance(table, dict):
+            problems.append(Problem(file, f"outputs[{index}]", None, "must be a table"))
+            continue
+        kind = table.get("kind")
+        if not isinstance(kind, str) or not kind:
+            problems.append(Problem(file, f"outputs[{index}]", "kind",
+                                    "is required" if kind is None else
+                                    f"must be a name; got {show(kind)}",
+                                    "which output, e.g. kind = \"jsonl\" or \"mqtt\""))
+            continue
+        options = {k: v for k, v in table.items() if k != "kind"}
+        outputs.append(OutputSpec(kind, options, index, file, base_dir))
+    return outputs
 
 
 def _parse_monitor(raw: Any, file: str, problems: list[Problem]) -> MonitorSpec:
