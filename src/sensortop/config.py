@@ -151,7 +151,8 @@ class OutputSpec:
 
     @property
     def where(self) -> str:
-        return f"outputs[{self.index}] ({_printable(self.kind, 64)})"
+        kind = f" ({_printable(self.kind, 64)})" if self.kind else ""
+        return f"outputs[{self.index}]{kind}"
 
 
 @dataclass(slots=True)
@@ -366,10 +367,9 @@ def _parse_outputs(raw: Any, file: str, base_dir: Path | None,
         if not isinstance(table, dict):
             problems.append(Problem(file, f"outputs[{index}]", None, "must be a table"))
             continue
-        kind = table.get("kind")
-        if not isinstance(kind, str) or not kind:
+        kind = table.get("kind", "")  # a missing kind is reported with the kinds' fields
+        if not isinstance(kind, str):
             problems.append(Problem(file, f"outputs[{index}]", "kind",
-                                    "is required" if kind is None else
                                     f"must be a name; got {show(kind)}",
                                     "which output, e.g. kind = \"jsonl\" or \"mqtt\""))
             continue

@@ -26,7 +26,7 @@ from sensortop.config import (
     _check_fields,
     _closest,
 )
-from sensortop.fields import Field
+from sensortop.fields import Field, show
 from sensortop.sinks.base import Sink, SinkContext
 
 log = logging.getLogger(__name__)
@@ -65,11 +65,15 @@ def check_output(spec: OutputSpec,
                  problems: list[Problem]) -> tuple[type[Sink], dict[str, Any]] | None:
     """Validate one ``[[outputs]]`` table against its kind's FIELDS; None (and problems) if bad."""
     known = kinds()
+    if not spec.kind:
+        problems.append(Problem(spec.file, spec.where, "kind", "is required",
+                                f"which output: one of {', '.join(known)}"))
+        return None
     if spec.kind not in known:
         close = _closest(spec.kind[:100], dict.fromkeys(known, Field("", str)))
         hint = f"did you mean '{close}'?" if close else f"one of: {', '.join(known)}"
         problems.append(Problem(spec.file, f"outputs[{spec.index}]", "kind",
-                                f"unknown output kind {spec.kind!r}", hint))
+                                f"unknown output kind {show(spec.kind)}", hint))
         return None
     try:
         cls = sink_class(spec.kind)
@@ -90,12 +94,14 @@ def check_output(spec: OutputSpec,
 def check_outputs(config: Config) -> list[Problem]:
     """Every problem with ``config``'s ``[[outputs]]``, located (``check-config`` shows them)."""
     problems: list[Problem] = []
-    jsonl = [spec for spec in config.outputs if spec.kind == "jsonl"]
-    for extra in jsonl[1:]:
-        problems.append(Problem(extra.file, extra.where, "kind",
-                                f"a second jsonl output (outputs[{jsonl[0].index}] is one)",
-                                "a run writes one log; its folder is [monitor] log_dir"))
+    first_jsonl: OutputSpec | None = None
     for spec in config.outputs:
+        if spec.kind == "jsonl" and first_jsonl is not None:
+            problems.append(Problem(spec.file, spec.where, "kind",
+                                    f"a second jsonl output (outputs[{first_jsonl.index}] is one)",
+                                    "a run writes one log; its folder is [monitor] log_dir"))
+        elif spec.kind == "jsonl":
+            first_jsonl = spec
         check_output(spec, problems)
     return problems
 
