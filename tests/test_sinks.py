@@ -337,3 +337,17 @@ async def test_the_log_holds_readings_only_though_its_sink_is_handed_transitions
     lines = read_log_lines(session.recorder.paths)
     assert [(line["value"], line.get("alarm")) for line in lines] == [
         (5, None), (15, "hi"), (5, None), (15, "hi")]
+
+
+async def test_readings_an_mqtt_output_dropped_past_its_buffer_limit_are_counted_as_undelivered(
+        tmp_path: Path) -> None:
+    from peers import HOST, free_port
+
+    url = f"mqtt://{HOST}:{free_port()}/nobody"  # no broker: nothing is ever acknowledged
+    session = SamplingSession(plant(tmp_path, {"kind": "mqtt", "url": url, "buffer_limit": 3}))
+    await run_briefly(session, readings=10)
+    jsonl, mqtt = await session.stop(timeout=0.0)
+    assert jsonl.undelivered == 0
+    assert mqtt.undelivered == session.engine.readings_total
+    assert len(mqtt.items) == 3 and all(isinstance(i, Reading) for i in mqtt.items)
+    assert mqtt.error is not None and "oldest dropped past buffer_limit" in mqtt.error

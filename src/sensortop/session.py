@@ -49,7 +49,8 @@ class SinkReport:
     kind: str
     undelivered: int = 0
     items: list[SinkItem] = field(default_factory=list)
-    """The undelivered items the sink handed back (may be fewer than ``undelivered``)."""
+    """The undelivered items the sink handed back (fewer than ``undelivered`` when some
+    were dropped earlier, or the sink failed or hung)."""
     error: str | None = None
     failed: bool = False
     """Its stop raised or overran the deadline: what it held may be lost."""
@@ -114,7 +115,8 @@ async def _stop_one(sink: Sink, deadline: float) -> SinkReport:
         report.error = f"failed to stop: {exc or type(exc).__name__}"
         report.failed = True
         log.warning("output %s failed to stop", sink.name, exc_info=True)
-    report.undelivered = max(len(report.items), _backlog(sink))
+    report.undelivered = max(len(report.items), _count(lambda: sink.backlog)) + \
+        _count(lambda: sink.dropped)
     if report.error is None and report.undelivered:
         report.error = sink.error
     if report.undelivered:
@@ -123,9 +125,9 @@ async def _stop_one(sink: Sink, deadline: float) -> SinkReport:
     return report
 
 
-def _backlog(sink: Sink) -> int:
+def _count(read: Callable[[], int]) -> int:
     try:
-        return max(int(sink.backlog), 0)
+        return max(int(read()), 0)
     except Exception:  # a broken sink still gets reported, with what it handed back
         return 0
 

@@ -78,6 +78,11 @@ class Sink(ABC):
         """The latest failure in words, or None while all is well."""
 
     @property
+    def dropped(self) -> int:
+        """Items given up before stop (e.g. past a buffer limit): gone, but counted."""
+        return 0
+
+    @property
     def delivered(self) -> int | None:
         """Items delivered so far, if the sink counts them (``record`` shows it)."""
         return None

@@ -74,7 +74,14 @@ class MqttSink(Sink):
 
     @property
     def error(self) -> str | None:
+        if self.publisher.dropped:
+            return (f"the {self.publisher.dropped:,} oldest dropped past buffer_limit; "
+                    f"{self.publisher.last_error or 'broker unreachable'}")
         return self.publisher.last_error
+
+    @property
+    def dropped(self) -> int:
+        return self.publisher.dropped
 
     @property
     def delivered(self) -> int:
