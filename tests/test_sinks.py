@@ -351,3 +351,31 @@ async def test_readings_an_mqtt_output_dropped_past_its_buffer_limit_are_counted
     assert mqtt.undelivered == session.engine.readings_total
     assert len(mqtt.items) == 3 and all(isinstance(i, Reading) for i in mqtt.items)
     assert mqtt.error is not None and "oldest dropped past buffer_limit" in mqtt.error
+
+
+@pytest.mark.parametrize(("target", "words"), [
+    ("sensortop_no_such_plugin:Sink", "No module named 'sensortop_no_such_plugin'"),
+    ("sensortop.readings:Reading", "sensortop.readings:Reading is not a sensortop Sink"),
+    ("sensortop.readings:Nothing", "AttributeError"),
+])
+def test_an_output_kind_that_cannot_load_is_a_located_problem_not_a_crash(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, target: str, words: str) -> None:
+    monkeypatch.setitem(registry.BUILTIN, "broken", target)
+    [problem] = registry.check_outputs(plant(tmp_path, {"kind": "broken"}))
+    assert problem.where == "outputs[0] (broken)" and problem.field == "kind"
+    assert problem.message.startswith("output kind 'broken' is not available: ")
+    assert words in problem.message
+
+
+def test_record_given_a_bad_output_built_in_code_exits_2_with_the_problem(
+        tmp_path: Path) -> None:
+    import io
+
+    from sensortop.record import record
+
+    out = io.StringIO()
+    code = asyncio.run(record(plant(tmp_path, {"kind": "mqtt", "url": "ftp://x"}), None, 1.0,
+                              out=out))
+    assert code == 2
+    assert "outputs[0] (mqtt): field 'url': publish URL must start with mqtt://" \
+        in out.getvalue()

@@ -54,8 +54,10 @@ def sink_class(kind: str) -> type[Sink]:
         found = import_module(module_name)
         for part in attr.split("."):
             found = getattr(found, part)
-    except AttributeError as exc:
-        raise ImportError(f"{target}: {exc}") from None
+    except ImportError:
+        raise
+    except Exception as exc:  # a plugin that fails as it loads is unavailable, not a crash
+        raise ImportError(f"{target}: {type(exc).__name__}: {exc}") from None
     if not (isinstance(found, type) and issubclass(found, Sink)):
         raise ImportError(f"{target} is not a sensortop Sink")
     return found
