@@ -71,6 +71,9 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         _remove_signal_handlers(loop)
         logging.getLogger("sensortop").removeHandler(handler)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
+    if reports[0].failed or (reports[0].undelivered and not session.recorder.error):
+        print(f"log {session.primary.name}: {reports[0].undelivered:,} readings not written "
+              f"({reports[0].error or 'no reason given'})", file=out, flush=True)
     for sink, report in zip(session.sinks[1:], reports[1:], strict=True):
         delivered = sink.delivered
         text = f"{sink.kind} output {sink.name}: "
