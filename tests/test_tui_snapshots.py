@@ -22,12 +22,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from pubchem_standin import PubChemStandin
 from sensortop.config import load_config
 from sensortop.readings import AlarmState, Reading, Status
+from sensortop.review.plots import render_chart
+from sensortop.review.reader import read_logs
 from sensortop.session import SamplingSession
 from sensortop.tui.app import SensortopApp
 from sensortop.tui.sampling import ThreadedLink
@@ -283,3 +286,18 @@ def test_lookup(snap_compare, make_app, standin: PubChemStandin,  # type: ignore
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=look_up)
+
+
+def test_review_chart_has_the_size_asked_for_not_the_terminals(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review screen asks for a chart as big as its widget; plotext must not shrink it
+    to its own idea of the terminal (80x24 under pytest), which made pictures depend on
+    where the tests ran."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    log = tmp_path / f"{RUN}.jsonl"
+    _write_log(log)
+    series = read_logs([log]).series["reactor_temp"]
+    lines = Text.from_ansi(render_chart(series, 150, 40)).plain.splitlines()
+    assert len(lines) == 40
+    assert max(len(line) for line in lines) == 150
