@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Select
 
 from pubchem_standin import PubChemStandin
 from sensortop.config import load_config
@@ -301,3 +301,18 @@ def test_review_chart_has_the_size_asked_for_not_the_terminals(
     lines = Text.from_ansi(render_chart(series, 150, 40)).plain.splitlines()
     assert len(lines) == 40
     assert max(len(line) for line in lines) == 150
+
+
+async def test_l_on_the_review_screen_opens_its_runs_not_another_review_screen(
+        make_app: Callable[..., SensortopApp]) -> None:
+    _write_log(Path("logs") / f"{RUN}.jsonl")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("l")
+        await pilot.pause()
+        assert len(app.screen_stack) == 2  # the dashboard and one review screen
+        assert app.screen.query_one("#review-run", Select).expanded
+        await pilot.press("escape", "escape")  # the list closes, then the screen
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1)
