@@ -37,7 +37,11 @@ class LoadCancelled(Exception):
 class ReviewScreen(Screen[None]):
     """Summaries and charts of the JSON Lines logs in ``log_dir``."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]  # noqa: RUF012
+    # l here opens the list of runs: the dashboard's l would stack another review screen.
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "close", "Close"),
+        Binding("l", "pick_run", "Runs"),
+    ]
     DEFAULT_CSS = """
     ReviewScreen { layout: vertical; }
     ReviewScreen #review-bar { height: 3; }
@@ -206,6 +210,12 @@ class ReviewScreen(Screen[None]):
     def on_resize(self) -> None:
         if self.chart_sensor is not None:
             self.call_after_refresh(self.show_chart, self.chart_sensor)
+
+    def action_pick_run(self) -> None:
+        """Open the list of runs (focus goes there; Enter on a run loads it)."""
+        select = self.query_one("#review-run", Select)
+        select.focus()
+        select.action_show_overlay()
 
     def action_close(self) -> None:
         self.workers.cancel_group(self, "review-load")
