@@ -21,6 +21,8 @@ from sensortop.readings import Reading, Status
 from sensortop.recorder import Recorder, open_part
 from support import read_log_lines, wait_until
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def reading(i: int, sensor: str = "s1") -> Reading:
     return Reading(1_764_000_000.0 + i / 1000, sensor, float(i), "bar", Status.OK)
@@ -301,3 +303,106 @@ async def test_stop_gives_up_on_a_hung_disk_and_rescues_everything(
     finally:
         os.close(read_end)  # the stuck write now fails and its thread ends
         os.close(write_end)
+
+
+async def test_stop_waits_out_a_slow_disk_that_still_makes_progress(
+        tmp_path: Path, rescue_dir: Path) -> None:
+    recorder = Recorder(tmp_path, batch_lines=100, batch_seconds=0.02, stop_seconds=0.5)
+    await recorder.start()
+    recorder.put(reading(0))
+    await wait_until(lambda: recorder.written == 1, message="file open")
+    file = recorder._file
+    real_write = file.write
+
+    async def slow(data: memoryview) -> int:
+        await asyncio.sleep(0.2)  # each chunk takes a while, none hangs
+        return await real_write(data)
+
+    file.write = slow
+    for i in range(1, 1001):  # ten chunks: 2 s of writing, four times stop_seconds
+        recorder.put(reading(i))
+    await recorder.stop()
+    assert recorder.rescue_path is None and recorder.error is None
+    assert len(read_log_lines(recorder.paths)) == 1001
+
+
+async def test_a_log_dir_that_is_a_file_is_reported_as_such_and_rescued(
+        tmp_path: Path, rescue_dir: Path) -> None:
+    log_dir = tmp_path / "logs"
+    log_dir.write_text("someone's notes\n")
+    recorder = Recorder(log_dir, batch_seconds=0.02, stop_attempts=2)
+    await recorder.start()
+    recorder.put(reading(0))
+    await wait_until(lambda: recorder.error is not None, message="error reported")
+    assert "not a folder" in recorder.error
+    await recorder.stop()
+    assert log_dir.read_text() == "someone's notes\n"
+    assert recorder.rescue_path is not None and len(read_log_lines([recorder.rescue_path])) == 1
+
+
+async def test_a_part_made_unwritable_while_closed_goes_on_in_a_new_part(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "RETRY_START", 3600.0)  # retried only at stop
+
+    def no_reopen(path: Path, new: bool) -> int:
+        if not new:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return open_part(path, new)
+
+    recorder = Recorder(tmp_path, batch_seconds=0.02, opener=no_reopen)
+    await recorder.start()
+    for i in range(10):
+        recorder.put(reading(i))
+    await wait_until(lambda: recorder.written == 10, message="first chunk written")
+    _fail_next_write(recorder)
+    for i in range(10, 20):
+        recorder.put(reading(i))
+    await wait_until(lambda: recorder.error is not None, message="write failure reported")
+    await recorder.stop()
+    assert len(recorder.paths) == 2 and recorder.lost == 0 and recorder.rescue_path is None
+    assert [line["value"] for line in read_log_lines(recorder.paths)] == \
+        [float(i) for i in range(20)]
+
+
+DELETE_CONFIG = '[monitor]\nlog_dir = "logs"\n' + "".join(
+    f'[[sensors]]\nid = "s{i}"\ninterval = 0.01\n' for i in range(10))
+
+
+def test_record_says_the_log_folder_was_deleted_and_exits_1(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "c.toml").write_text(DELETE_CONFIG)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}  # this tree's code, from any cwd
+    proc = subprocess.Popen([sys.executable, "-m", "sensortop", "record", "--config", "c.toml"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=tmp_path, env=env)
+    log_dir = tmp_path / "logs"
+
+    def lines_in_logs() -> int:
+        return sum(p.read_bytes().count(b"\n") for p in log_dir.glob("*.jsonl"))
+
+    def wait_for(predicate, what: str) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 60
+        while not predicate():
+            assert proc.poll() is None and time.monotonic() < deadline, what
+            time.sleep(0.02)
+
+    try:
+        wait_for(lambda: log_dir.is_dir() and lines_in_logs() >= 500, "first lines")
+        shutil.rmtree(log_dir)
+        wait_for(lambda: log_dir.is_dir() and lines_in_logs() >= 500, "lines after deletion")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out
+    assert "Traceback" not in out
+    assert "sensortop: the log file" in out and "was deleted while recording" in out
+    summary = next(line for line in out.splitlines() if " readings in " in line)
+    written = int(summary.split(";")[1].split()[0].replace(",", ""))
+    files = summary.split(" written to ")[1].split(", ")
+    assert all(Path(f).exists() for f in files)
+    assert written == lines_in_logs() >= 500
+    assert "recorder error: the log file" in out

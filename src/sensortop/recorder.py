@@ -157,7 +157,7 @@ class Recorder:
         self.log_dir = Path(log_dir)
         self.rotate_bytes = rotate_bytes
         self.batch_lines = max(1, batch_lines)
-        self.batch_seconds = batch_seconds
+        self.batch_seconds = batch_seconds if batch_seconds > 0 else 0.25  # NaN too
         self.stop_attempts = stop_attempts
         self.stop_seconds = stop_seconds
         self.opener = opener or open_part
@@ -183,6 +183,7 @@ class Recorder:
         self._wake = asyncio.Event()
         self._stopping = False
         self._abandoned = False  # stop() gave up on a hung disk: touch the file no more
+        self._progress = 0  # attempts finished, good or bad: a disk that answers is not hung
         self._task: asyncio.Task[None] | None = None
 
     # -- what the dashboard and `record` show -----------------------------------
@@ -228,7 +229,16 @@ class Recorder:
         if task is None:
             return
         try:
-            await asyncio.wait_for(asyncio.shield(task), self.stop_seconds)
+            # A big backlog on a slow disk may take long; only a disk that finishes
+            # no attempt at all within ``stop_seconds`` is given up on.
+            while True:
+                progress = self._progress
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), self.stop_seconds)
+                    break
+                except TimeoutError:
+                    if self._progress == progress:
+                        raise
         except TimeoutError:
             # The disk hangs: leave the stuck write to its daemon thread.
             self._abandoned = True
@@ -264,6 +274,7 @@ class Recorder:
                 try:
                     await self._write_pending()
                 except Exception as exc:  # any failure: report, keep the chunks, retry
+                    self._progress += 1
                     self._report(exc, "cannot write the log")
                     await self._close_file()
                     if self._stopping:
@@ -358,11 +369,14 @@ class Recorder:
                 view = memoryview(data)
                 while view:
                     done = await self._file.write(view)
+                    if not done:  # a write that takes nothing would otherwise spin forever
+                        raise OSError(errno.ENOSPC, "the disk took no bytes")
                     view = view[done:]
             except Exception:
                 await self._undo_partial_chunk(start)
                 raise
             self._size += len(data)
+            self._progress += 1
             self._pending.pop(0)
             self._pending_count -= count
             self.written += count
@@ -429,6 +443,8 @@ class Recorder:
         assert self.stem is not None
         def make_folder() -> bool:
             existed = self.log_dir.is_dir()
+            if not existed and self.log_dir.exists():
+                raise NotADirectoryError(errno.ENOTDIR, "the log folder is not a folder")
             self.log_dir.mkdir(parents=True, exist_ok=True)
             return existed
 
@@ -453,6 +469,14 @@ class Recorder:
                 if not reopen:
                     raise
                 await self._lose(path, deleted=True)
+                continue
+            except PermissionError:
+                if not reopen:
+                    raise
+                # Our part was made read-only: what it holds is safe; go on in a new part.
+                log.warning("cannot reopen %s (permission denied); continuing in a new part",
+                            _show(path))
+                self.part += 1
                 continue
             except _Replaced:
                 await self._lose(path, deleted=False)
