@@ -266,12 +266,12 @@ class Recorder:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.batch_seconds)
                 self._wake.clear()
-                await self._encode_queue()
-                if not self._pending:
-                    if self._stopping:
-                        return
-                    continue
                 try:
+                    await self._encode_queue()
+                    if not self._pending:
+                        if self._stopping:
+                            return
+                        continue
                     await self._write_pending()
                 except Exception as exc:  # any failure: report, keep the chunks, retry
                     self._progress += 1
@@ -524,6 +524,7 @@ class Recorder:
         name = f"{self.stem or 'sensortop'}-rescued-{int(time.time())}-{os.getpid()}.jsonl"
         tried = []
         for folder in (tempfile.gettempdir, Path.home, Path.cwd):
+            self._progress += 1  # each folder is tried within RESCUE_SECONDS < stop_seconds
             try:
                 target = await _in_daemon_thread(_write_rescue, folder, name, chunks)
             except Exception as exc:
@@ -580,6 +581,10 @@ def _encode_one(reading: Reading) -> bytes:
         original = f"ts={getattr(reading, 'ts', None)!r} value={getattr(reading, 'value', None)!r}"
         text = (f"the recorder could not log this reading as taken ({_reason(exc)}; "
                 f"{original[:200]}); logged at the time it was written")
-        stand_in = Reading(time.time(), str(getattr(reading, "sensor", "?")), None,
-                           str(getattr(reading, "units", "")), Status.ERROR, text)
-        return encode_lines((stand_in,))
+        try:
+            stand_in = Reading(time.time(), str(getattr(reading, "sensor", "?")), None,
+                               str(getattr(reading, "units", "")), Status.ERROR, text)
+            return encode_lines((stand_in,))
+        except Exception:  # not even its name can be written: still one line for it
+            return encode_lines((Reading(time.time(), "?", None, "", Status.ERROR,
+                                         "the recorder could not log a reading"),))
