@@ -406,3 +406,60 @@ def test_record_says_the_log_folder_was_deleted_and_exits_1(tmp_path: Path) -> N
     assert all(Path(f).exists() for f in files)
     assert written == lines_in_logs() >= 500
     assert "recorder error: the log file" in out
+
+
+async def test_a_long_outage_moves_the_backlog_to_the_rescue_file_not_into_memory(
+        tmp_path: Path, rescue_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "RETRY_START", 0.01)
+    monkeypatch.setattr(recorder_module, "RETRY_MAX", 0.02)
+    monkeypatch.setattr(recorder_module, "SPILL_BYTES", 20_000)  # ~200 readings
+    failing = True
+
+    def opener(path: Path, new: bool) -> int:
+        if failing:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return open_part(path, new)
+
+    recorder = Recorder(tmp_path / "logs", batch_lines=50, batch_seconds=0.01, opener=opener)
+    await recorder.start()
+    for i in range(3000):
+        recorder.put(reading(i))
+        if i % 50 == 0:
+            await asyncio.sleep(0.002)
+    await wait_until(lambda: recorder.rescued >= 2500, message="backlog spilled")
+    assert recorder.backlog < 500  # memory stays bounded by the spill size
+    assert recorder.rescue_path is not None and recorder.rescue_path.parent == rescue_dir
+    spills = len(list(rescue_dir.iterdir()))
+    failing = False
+    for i in range(3000, 3100):
+        recorder.put(reading(i))
+    await wait_until(lambda: recorder.backlog == 0, message="log written on after the outage")
+    await recorder.stop()
+    assert spills == 1  # one rescue file, appended to
+    assert "saved to" in (recorder.error or "")  # stays: not all of it is where asked
+    rescued = [line["value"] for line in read_log_lines([recorder.rescue_path])]
+    logged = [line["value"] for line in read_log_lines(recorder.paths)]
+    assert rescued + logged == [float(i) for i in range(3100)]  # once each, in order
+    assert recorder.written == 3100 and recorder.rescued == len(rescued)
+
+
+async def test_a_symlink_or_fifo_planted_at_the_next_part_is_skipped(tmp_path: Path) -> None:
+    recorder = Recorder(tmp_path, rotate_bytes=1, batch_lines=10, batch_seconds=0.01)
+    await recorder.start()
+    for i in range(10):
+        recorder.put(reading(i))
+    await wait_until(lambda: recorder.written == 10, message="part 0 written")
+    assert recorder.path is not None and recorder.stem is not None
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    from sensortop.logfiles import part_path
+
+    part_path(tmp_path, recorder.stem, 1).symlink_to(victim)
+    os.mkfifo(part_path(tmp_path, recorder.stem, 2))
+    for i in range(10, 30):
+        recorder.put(reading(i))
+    await asyncio.wait_for(recorder.stop(), 60)
+    assert victim.read_text() == "precious\n" and recorder.error is None
+    assert [p.name.split(".")[-2] for p in recorder.paths[1:]] == ["3", "4"]
+    assert [line["value"] for line in read_log_lines(recorder.paths)] == \
+        [float(i) for i in range(30)]  # rotate_bytes=1: one chunk per part, none lost

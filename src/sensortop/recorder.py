@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 RETRY_START = 0.25
 RETRY_MAX = 5.0
 STOP_RETRY = 0.2  # between the last attempts once stop() was called
+SPILL_BYTES = 256 * 1024 * 1024  # a longer outage moves the backlog to the rescue file
 RESCUE_SECONDS = 10.0  # per rescue folder: a hung temp folder must not hold stop() either
 
 Opener = Callable[[Path, bool], int]
@@ -167,6 +168,7 @@ class Recorder:
         self.paths: list[Path] = []  # the files that hold this run's readings
         self.written = 0  # readings handed to the OS, in ``paths`` or the rescue file
         self.lost = 0  # readings written to a file that was then deleted or replaced
+        self.rescued = 0  # readings in the rescue file, not the log (counted in ``written``)
         self.error: str | None = None
         self.rescue_path: Path | None = None
         self._notice: str | None = None  # a loss already happened: stays in ``error``
@@ -321,6 +323,8 @@ class Recorder:
                 await asyncio.wait_for(self._wake.wait(), min(remaining, self.batch_seconds))
             self._wake.clear()
             await self._encode_queue()
+            if sum(len(chunk) for chunk, _ in self._pending) > SPILL_BYTES:
+                await self._spill()
 
     async def _encode_queue(self) -> None:
         """Encode the queue once, ``batch_lines`` at a time, yielding between slices.
@@ -507,12 +511,7 @@ class Recorder:
             log.warning("closing %s failed: %s", _show(self.path), _reason(exc))
 
     async def _rescue(self) -> None:
-        """Last resort at stop: put the unwritten backlog where it can be written.
-
-        The temp folder, then the home folder, then the current folder; each in a
-        daemon thread of its own with a deadline, since the log's own I/O thread
-        may be the one that hangs.
-        """
+        """Last resort at stop: put the unwritten backlog where it can be written."""
         rest = self._encoding[self._encoded_upto:] + self._queue
         self._encoding, self._encoded_upto, self._queue = [], 0, []
         if rest:
@@ -520,42 +519,85 @@ class Recorder:
             self._pending_count += len(rest)
         if not self._pending:
             return
+        count = self._pending_count
+        target = await self._save_elsewhere()
+        if target is not None:
+            self.error = f"{self.error}; the {count:,} unwritten readings were saved to {target}"
+        else:
+            self.error = (f"{self.error}; {self._pending_count:,} readings could not be saved "
+                          f"anywhere")
+        log.error("%s", self.error)
+
+    async def _spill(self) -> None:
+        """An outage long enough to hold ``SPILL_BYTES``: move the backlog to the
+        rescue file now, rather than let memory grow until the process is killed
+        and loses all of it. The log goes on where it stopped once it can."""
+        count = self._pending_count
+        target = await self._save_elsewhere()
+        if target is None:
+            return  # kept in memory; tried again as the backlog grows
+        self._notice = (f"the log could not be written for a long time: {self.rescued:,} "
+                        f"readings were saved to {target} instead")
+        log.warning("%s (%s more now)", self._notice, f"{count:,}")
+
+    async def _save_elsewhere(self) -> str | None:
+        """Write the encoded backlog to the rescue file; its printable path, or None.
+
+        Appended to this run's rescue file if there is one, else a new one in the
+        temp folder, then the home folder, then the current folder; each attempt
+        in a daemon thread of its own with a deadline, since the log's own I/O
+        thread may be the one that hangs.
+        """
         chunks = [chunk for chunk, _ in self._pending]
         name = f"{self.stem or 'sensortop'}-rescued-{int(time.time())}-{os.getpid()}.jsonl"
         tried = []
-        for folder in (tempfile.gettempdir, Path.home, Path.cwd):
-            self._progress += 1  # each folder is tried within RESCUE_SECONDS < stop_seconds
+        places: list[tuple[Callable[[], Any], str, bool]] = []
+        if self.rescue_path is not None:
+            known = self.rescue_path
+            places.append((lambda: known.parent, known.name, True))
+        places += [(folder, name, False) for folder in (tempfile.gettempdir, Path.home, Path.cwd)]
+        for folder, file_name, append in places:
+            self._progress += 1  # each place is tried within RESCUE_SECONDS < stop_seconds
             try:
-                target = await _in_daemon_thread(_write_rescue, folder, name, chunks)
+                target = await _in_daemon_thread(_write_rescue, folder, file_name, chunks, append)
             except Exception as exc:
                 tried.append(_reason(exc))
                 continue
             self.rescue_path = target
             self.written += self._pending_count
-            self.error = (f"{self.error}; the {self._pending_count:,} unwritten readings were "
-                          f"saved to {_show(target)}")
+            self.rescued += self._pending_count
             self._pending.clear()
             self._pending_count = 0
-            log.error("%s", self.error)
-            return
-        self.error = (f"{self.error}; {self._pending_count:,} readings could not be saved "
-                      f"anywhere ({'; '.join(tried)})")
-        log.error("%s", self.error)
+            return _show(target)
+        log.warning("cannot save the backlog anywhere: %s", "; ".join(tried))
+        return None
 
 
-def _write_rescue(folder: Callable[[], Any], name: str, chunks: list[bytes]) -> Path:
+def _write_rescue(folder: Callable[[], Any], name: str, chunks: list[bytes],
+                  append: bool = False) -> Path:
     target = Path(folder()) / name
-    fd = open_part(target, new=True)
+    fd = open_part(target, new=not append)
     try:
         with open(fd, "wb", buffering=0) as fh:
-            for chunk in chunks:
-                view = memoryview(chunk)
-                while view:
-                    view = view[fh.write(view):]
-            os.fsync(fh.fileno())
+            start = os.fstat(fd).st_size
+            try:
+                for chunk in chunks:
+                    view = memoryview(chunk)
+                    while view:
+                        done = fh.write(view)
+                        if not done:
+                            raise OSError(errno.ENOSPC, "the disk took no bytes")
+                        view = view[done:]
+                os.fsync(fd)
+            except BaseException:
+                if append:  # cut our half-written part off what was rescued before
+                    with contextlib.suppress(OSError):
+                        os.ftruncate(fd, start)
+                raise
     except BaseException:
-        with contextlib.suppress(OSError):
-            target.unlink()  # a half rescue file in this folder would only mislead
+        if not append:  # a half rescue file would only mislead
+            with contextlib.suppress(OSError):
+                target.unlink()
         raise
     return target
 
