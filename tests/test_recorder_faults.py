@@ -307,7 +307,7 @@ async def test_stop_gives_up_on_a_hung_disk_and_rescues_everything(
 
 async def test_stop_waits_out_a_slow_disk_that_still_makes_progress(
         tmp_path: Path, rescue_dir: Path) -> None:
-    recorder = Recorder(tmp_path, batch_lines=100, batch_seconds=0.02, stop_seconds=0.5)
+    recorder = Recorder(tmp_path, batch_lines=100, batch_seconds=0.02, stop_seconds=1.5)
     await recorder.start()
     recorder.put(reading(0))
     await wait_until(lambda: recorder.written == 1, message="file open")
@@ -319,11 +319,11 @@ async def test_stop_waits_out_a_slow_disk_that_still_makes_progress(
         return await real_write(data)
 
     file.write = slow
-    for i in range(1, 1001):  # ten chunks: 2 s of writing, four times stop_seconds
+    for i in range(1, 2001):  # twenty chunks: 4 s of writing, well past stop_seconds
         recorder.put(reading(i))
     await recorder.stop()
     assert recorder.rescue_path is None and recorder.error is None
-    assert len(read_log_lines(recorder.paths)) == 1001
+    assert len(read_log_lines(recorder.paths)) == 2001
 
 
 async def test_a_log_dir_that_is_a_file_is_reported_as_such_and_rescued(
