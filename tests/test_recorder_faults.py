@@ -463,3 +463,15 @@ async def test_a_symlink_or_fifo_planted_at_the_next_part_is_skipped(tmp_path: P
     assert [p.name.split(".")[-2] for p in recorder.paths[1:]] == ["3", "4"]
     assert [line["value"] for line in read_log_lines(recorder.paths)] == \
         [float(i) for i in range(30)]  # rotate_bytes=1: one chunk per part, none lost
+
+
+async def test_a_log_file_deleted_after_the_last_flush_is_counted_at_stop(tmp_path: Path) -> None:
+    recorder = Recorder(tmp_path / "logs", batch_seconds=0.02)
+    await recorder.start()
+    for i in range(7):
+        recorder.put(reading(i))
+    await wait_until(lambda: recorder.written == 7, message="written")
+    shutil.rmtree(tmp_path / "logs")
+    await recorder.stop()
+    assert recorder.lost == 7 and recorder.written == 0 and recorder.paths == []
+    assert "deleted" in (recorder.error or "") and "writing on" not in (recorder.error or "")

@@ -272,6 +272,7 @@ class Recorder:
                     await self._encode_queue()
                     if not self._pending:
                         if self._stopping:
+                            await self._final_check()
                             return
                         continue
                     await self._write_pending()
@@ -397,7 +398,19 @@ class Recorder:
             await self._close_file()
             await self._lose(self.path, deleted=True)
 
-    async def _lose(self, path: Path | None, deleted: bool) -> None:
+    async def _final_check(self) -> None:
+        """At stop: are the files the summary will name still there?"""
+        if self._file is not None:
+            try:
+                links = (await self._in_io(os.fstat, self._file.fileno())).st_nlink
+            except OSError:
+                links = 1
+            if links == 0 and self.path is not None:
+                await self._close_file()
+                await self._lose(self.path, deleted=True, writing_on=False)
+        await self._lose(None, deleted=True, writing_on=False)
+
+    async def _lose(self, path: Path | None, deleted: bool, writing_on: bool = True) -> None:
         """A part we wrote to is gone or replaced: count what went with it, say so,
         and go on in the next part (in a recreated folder if that went too)."""
         def missing_parts() -> list[Path]:
@@ -415,8 +428,11 @@ class Recorder:
         what = "deleted" if deleted else "replaced by something else"
         names = ", ".join(_show(p) for p in gone)
         self._notice = (f"the log file {names} was {what} while recording: the {lost:,} "
-                        f"readings written to it are gone with it; "
-                        f"writing on in {_show(self.path)}")
+                        f"readings written to it are gone with it")
+        if self.lost > lost:
+            self._notice += f" ({self.lost:,} lost in all)"
+        if writing_on:
+            self._notice += f"; writing on in {_show(self.path)}"
         self.error = self._notice
         log.warning("%s", self._notice)
 
