@@ -388,7 +388,7 @@ class Recorder:
             assert self.path is not None
             self._counts[self.path] = self._counts.get(self.path, 0) + count
 
-    async def _check_still_there(self) -> None:
+    async def _check_still_there(self, writing_on: bool = True) -> None:
         """Once per flush: has the open part been deleted (with its folder, perhaps)?"""
         try:
             links = (await self._in_io(os.fstat, self._file.fileno())).st_nlink
@@ -396,18 +396,12 @@ class Recorder:
             return  # the write itself will say what is wrong
         if links == 0 and self.path is not None:
             await self._close_file()
-            await self._lose(self.path, deleted=True)
+            await self._lose(self.path, deleted=True, writing_on=writing_on)
 
     async def _final_check(self) -> None:
         """At stop: are the files the summary will name still there?"""
         if self._file is not None:
-            try:
-                links = (await self._in_io(os.fstat, self._file.fileno())).st_nlink
-            except OSError:
-                links = 1
-            if links == 0 and self.path is not None:
-                await self._close_file()
-                await self._lose(self.path, deleted=True, writing_on=False)
+            await self._check_still_there(writing_on=False)
         await self._lose(None, deleted=True, writing_on=False)
 
     async def _lose(self, path: Path | None, deleted: bool, writing_on: bool = True) -> None:
