@@ -475,3 +475,36 @@ async def test_a_log_file_deleted_after_the_last_flush_is_counted_at_stop(tmp_pa
     await recorder.stop()
     assert recorder.lost == 7 and recorder.written == 0 and recorder.paths == []
     assert "deleted" in (recorder.error or "") and "writing on" not in (recorder.error or "")
+
+
+async def test_a_disk_that_stops_answering_is_reported_while_waited_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "SLOW_DISK_SECONDS", 0.2)
+    read_end, write_end = os.pipe()  # nobody reads yet: the write blocks, raising nothing
+
+    def hung(path: Path, new: bool) -> int:
+        return os.dup(write_end)
+
+    recorder = Recorder(tmp_path, batch_seconds=0.02, opener=hung)
+    drained = bytearray()
+
+    def drain() -> None:  # the disk comes back
+        while chunk := os.read(read_end, 1 << 16):
+            drained.extend(chunk)
+
+    try:
+        await recorder.start()
+        for i in range(3000):  # ~250 KB: far more than a pipe holds
+            recorder.put(reading(i))
+        await wait_until(lambda: recorder.error is not None, message="hang reported")
+        assert "has not answered for 0.2 s" in recorder.error
+        assert recorder.backlog > 0
+        reader = asyncio.get_running_loop().run_in_executor(None, drain)
+        await wait_until(lambda: recorder.backlog == 0, message="written after the hang")
+        assert recorder.error is None
+        await recorder.stop()
+    finally:
+        os.close(write_end)  # the drain sees the end once the recorder's copy is closed too
+    await asyncio.wait_for(reader, 30)
+    os.close(read_end)
+    assert drained.count(b"\n") == 3000

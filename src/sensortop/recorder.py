@@ -47,6 +47,7 @@ RETRY_MAX = 5.0
 STOP_RETRY = 0.2  # between the last attempts once stop() was called
 SPILL_BYTES = 256 * 1024 * 1024  # a longer outage moves the backlog to the rescue file
 RESCUE_SECONDS = 10.0  # per rescue folder: a hung temp folder must not hold stop() either
+SLOW_DISK_SECONDS = 10.0  # a disk call this long is reported while it is still waited for
 
 Opener = Callable[[Path, bool], int]
 
@@ -216,8 +217,9 @@ class Recorder:
             return "sensortop-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
 
         try:
-            self.stem = await self._in_io(pick)
-        except Exception:  # an odd folder: the first write reports it
+            self.stem = await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(self._io, pick), SLOW_DISK_SECONDS)
+        except Exception:  # an odd or hung folder: the first write reports it
             self.stem = "sensortop-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         self.path = part_path(self.log_dir, self.stem, 0)
         self._task = asyncio.create_task(self._run(), name="recorder")
@@ -359,7 +361,32 @@ class Recorder:
             return b"".join(_encode_one(r) for r in piece)
 
     async def _in_io(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
+        return await self._watched(
+            asyncio.get_running_loop().run_in_executor(self._io, fn, *args))
+
+    async def _watched(self, awaitable: Any) -> Any:
+        """Await one disk call; if it takes ``SLOW_DISK_SECONDS``, say so while waiting on.
+
+        A hung disk (a dead NFS server) raises nothing: without this, the
+        backlog would grow with no word in the status line.
+        """
+        task = asyncio.ensure_future(awaitable)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), SLOW_DISK_SECONDS)
+        except TimeoutError:
+            pass
+        message = (f"the disk has not answered for {SLOW_DISK_SECONDS:g} s: "
+                   f"{_show(self.path or self.log_dir)}; keeping the readings")
+        if self._notice:
+            message += f"; earlier: {self._notice}"
+        if self.error != message:
+            log.warning("%s", message)
+        self.error = message
+        try:
+            return await task
+        finally:
+            if self.error == message:
+                self.error = self._notice
 
     async def _write_pending(self) -> None:
         if self._file is not None:
@@ -373,7 +400,7 @@ class Recorder:
                 # (a filling disk) is seen and continued rather than hidden in a buffer.
                 view = memoryview(data)
                 while view:
-                    done = await self._file.write(view)
+                    done = await self._watched(self._file.write(view))
                     if not done:  # a write that takes nothing would otherwise spin forever
                         raise OSError(errno.ENOSPC, "the disk took no bytes")
                     view = view[done:]
@@ -504,7 +531,8 @@ class Recorder:
                 await self._lose(path, deleted=False)
                 continue
             break
-        self._file = await aiofiles.open(fd, "ab", buffering=0, executor=self._io)
+        self._file = await self._watched(
+            aiofiles.open(fd, "ab", buffering=0, executor=self._io))
         self._identity = (info.st_dev, info.st_ino)
         self.path = path
         if path not in self.paths:
@@ -516,7 +544,7 @@ class Recorder:
             return
         file, self._file = self._file, None
         try:
-            await file.close()
+            await self._watched(file.close())
         except Exception as exc:  # the data was flushed already; closing can still fail
             log.warning("closing %s failed: %s", _show(self.path), _reason(exc))
 
