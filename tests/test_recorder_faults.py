@@ -402,9 +402,10 @@ def test_record_says_the_log_folder_was_deleted_and_exits_1(tmp_path: Path) -> N
     assert "sensortop: the log file" in out and "was deleted while recording" in out
     summary = next(line for line in out.splitlines() if " readings in " in line)
     written = int(summary.split(";")[1].split()[0].replace(",", ""))
-    files = summary.split(" written to ")[1].split(", ")
+    files = summary.split(" written to ")[1].split(";")[0].split(", ")
     assert all(Path(f).exists() for f in files)
     assert written == lines_in_logs() >= 500
+    assert " lost with deleted files" in summary
     assert "recorder error: the log file" in out
 
 

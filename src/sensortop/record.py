@@ -50,7 +50,7 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     try:
         await session.start()
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
-              f"{session.recorder.path}", file=out, flush=True)
+              f"{_shown(session.recorder.path)}", file=out, flush=True)
         for sink in session.sinks[1:]:
             print(f"also sending every reading to {sink.kind} output {sink.name}",
                   file=out, flush=True)
@@ -129,6 +129,12 @@ def _progress_line(session: SamplingSession, started: float) -> str:
     return line[:200].ljust(80)
 
 
+def _shown(path: object) -> str:
+    """A path for one line of output: a NUL or control character shown escaped."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
 def summary(session: SamplingSession, elapsed: float) -> str:
     """A per-sensor table of what was recorded, and where."""
     engine, recorder = session.engine, session.recorder
@@ -140,9 +146,14 @@ def summary(session: SamplingSession, elapsed: float) -> str:
         rows.append(f"{state.id:<24} {state.readings:>9,} {state.readings - state.failures:>9,} "
                     f"{state.failures:>7,}  {last_text}")
     p50, p99 = engine.lateness.percentiles(50, 99)
-    files = ", ".join(str(p) for p in recorder.paths) or "(none)"
-    rows.append(f"{count_of(engine.readings_total, 'reading')} in {elapsed:.1f} s; "
-                f"{recorder.written:,} written to {files}")
+    files = ", ".join(_shown(p) for p in recorder.paths) or "(none)"
+    line = (f"{count_of(engine.readings_total, 'reading')} in {elapsed:.1f} s; "
+            f"{recorder.written - recorder.rescued:,} written to {files}")
+    if recorder.rescued:
+        line += f"; {recorder.rescued:,} in the rescue file {_shown(recorder.rescue_path)}"
+    if recorder.lost:
+        line += f"; {recorder.lost:,} lost with deleted files"
+    rows.append(line)
     if math.isfinite(p50) and math.isfinite(p99):
         rows.append(f"sampling lateness p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
     else:  # nothing polled yet (a stop within the first interval, or streaming sensors only)
