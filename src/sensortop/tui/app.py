@@ -273,7 +273,8 @@ class SensortopApp(App[int]):
             return False
         if action in ("remove_sensor", "toggle_pause", "acknowledge", "detail"):
             # not on panels out of sight (the lookup covers the grid below 110 columns)
-            return bool(self.is_mounted and self.grid.panels and self.grid.display) or None
+            grid = self.grid
+            return bool(self.is_mounted(grid) and grid.panels and grid.display) or None
         return True
 
     # -- sensors ---------------------------------------------------------------------
@@ -400,7 +401,7 @@ class SensortopApp(App[int]):
         self.notify(f"saved {count_of(len(specs), 'sensor')} to {path}{note}", timeout=8)
 
     @work(group="quit", exclusive=True, exit_on_error=False)
-    async def action_quit(self) -> None:
+    async def action_quit(self) -> None:  # type: ignore[override]  # a worker: never blocks the UI
         """Stop sampling and flush the log off the UI loop, then exit."""
         if self._quitting:
             return

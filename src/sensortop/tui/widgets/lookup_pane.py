@@ -261,9 +261,9 @@ class LookupPane(Vertical):
 
         try:
             async for result in self._client.lookup_many(names, progress=progress):
-                key = keys.get(normalise_query(result.query))
-                if key is not None and batch == self._batch:
-                    self._fill_row(key, result)
+                row = keys.get(normalise_query(result.query))
+                if row is not None and batch == self._batch:
+                    self._fill_row(row, result)
         except Exception as exc:  # a bug must not take the dashboard down with it
             for key in keys.values():
                 if key not in self._results:
