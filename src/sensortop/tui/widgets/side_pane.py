@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
@@ -11,8 +13,8 @@ from sensortop.tui.widgets.lookup_pane import LookupPane
 class SidePane(Vertical):
     """Right-hand pane: compound lookup."""
 
-    def __init__(self, pubchem_url: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, pubchem_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.pubchem_url = pubchem_url
         self.lookup = LookupPane(pubchem_url)
 
