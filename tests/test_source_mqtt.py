@@ -139,15 +139,21 @@ async def subscribe_all(broker: MqttBroker, topic: str, into: list[tuple[str, di
             into.append((str(message.topic), json.loads(message.payload)))
 
 
+async def listen(broker: MqttBroker, topic: str) -> tuple[list[tuple[str, dict]], asyncio.Task]:
+    """Subscribe to ``topic`` in the background; return once subscribed: (messages, task)."""
+    got: list[tuple[str, dict]] = []
+    ready = asyncio.Event()
+    listener = asyncio.create_task(subscribe_all(broker, topic, got, ready))
+    await asyncio.wait_for(ready.wait(), 10)
+    return got, listener
+
+
 def reading(n: int, sensor: str = "temp") -> Reading:
     return Reading(1_790_000_000.0 + n, sensor, float(n), "°C", Status.OK)
 
 
 async def test_publisher_sends_log_lines_to_prefix_and_sensor_id(broker: MqttBroker) -> None:
-    got: list[tuple[str, dict]] = []
-    ready = asyncio.Event()
-    listener = asyncio.create_task(subscribe_all(broker, "lab/#", got, ready))
-    await asyncio.wait_for(ready.wait(), 10)
+    got, listener = await listen(broker, "lab/#")
     publisher = MqttPublisher.from_url(f"{broker.url}/lab")
     await publisher.start()
     publisher.put(reading(1))
@@ -174,10 +180,7 @@ async def test_publisher_buffers_while_the_broker_is_away_and_drains_when_it_ret
     # Nothing acknowledged, nothing dropped: all 200 wait for the broker.
     assert (publisher.backlog, publisher.published, publisher.dropped) == (200, 1, 0)
     broker.start()
-    got: list[tuple[str, dict]] = []
-    ready = asyncio.Event()
-    listener = asyncio.create_task(subscribe_all(broker, "buf/#", got, ready))
-    await asyncio.wait_for(ready.wait(), 10)
+    got, listener = await listen(broker, "buf/#")
     # Still running: the buffer drains on reconnecting, not only when stopped.
     await wait_until(lambda: publisher.backlog == 0, 20, "the backlog to drain")
     for n in range(200, 300):
@@ -227,10 +230,7 @@ class Relay:
 
 async def test_publisher_delivers_every_reading_put_while_its_link_was_down(
         broker: MqttBroker) -> None:
-    got: list[tuple[str, dict]] = []
-    ready = asyncio.Event()
-    listener = asyncio.create_task(subscribe_all(broker, "cut/#", got, ready))
-    await asyncio.wait_for(ready.wait(), 10)
+    got, listener = await listen(broker, "cut/#")
     relay = Relay(broker.port)
     await relay.up()
     publisher = MqttPublisher.from_url(f"mqtt://{HOST}:{relay.port}/cut")
@@ -253,10 +253,7 @@ async def test_publisher_delivers_every_reading_put_while_its_link_was_down(
 
 async def test_publisher_over_its_buffer_limit_drops_only_the_oldest(
         broker: MqttBroker) -> None:
-    got: list[tuple[str, dict]] = []
-    ready = asyncio.Event()
-    listener = asyncio.create_task(subscribe_all(broker, "full/#", got, ready))
-    await asyncio.wait_for(ready.wait(), 10)
+    got, listener = await listen(broker, "full/#")
     publisher = MqttPublisher.from_url(f"{broker.url}/full", buffer_limit=4)
     await publisher.start()
     await asyncio.wait_for(publisher.connected.wait(), 10)
