@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from sensortop import recorder as recorder_module
-from sensortop.config import Config, MonitorSpec, make_sensor
+from sensortop.config import make_sensor
+from sensortop.model import Config, MonitorSpec
 from sensortop.readings import Reading, Status
 from sensortop.recorder import Recorder, open_part
 from support import read_log_lines, wait_until

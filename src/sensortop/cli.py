@@ -160,8 +160,8 @@ def deferred_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for held_signum, handler in previous.items():
+            signal.signal(held_signum, handler)
     if signal.SIGTERM in caught:
         raise SystemExit(128 + signal.SIGTERM)
     if caught:

@@ -158,7 +158,7 @@ class MqttPublisher:
 
     def _client(self, aiomqtt: object) -> aiomqtt.Client:
         a = self.address
-        return aiomqtt.Client(  # type: ignore[attr-defined, no-any-return]
+        return aiomqtt.Client(  # type: ignore[attr-defined]
             a.host, port=a.port, username=a.username, password=a.password,
             identifier=self.client_id, timeout=5.0, keepalive=30,
             max_inflight_messages=IN_FLIGHT)

@@ -225,7 +225,7 @@ class PubChemClient:
             headers={"User-Agent": f"sensortop/{__version__} (PubChem lookup pane)"},
             follow_redirects=False,
         )
-        self._properties = PROPERTIES
+        self._properties: tuple[str, ...] = PROPERTIES
         self.requests_sent = 0
 
     async def __aenter__(self) -> PubChemClient:

@@ -175,9 +175,9 @@ class AddSensorScreen(ModalScreen[SensorSpec | None]):
         return spec
 
     def _show_problems(self, problems: dict[str, str]) -> None:
-        for note in self.query(FieldNote).results(FieldNote):
-            note.show_problem(None)
-        leftover = []
+        for shown in self.query(FieldNote).results(FieldNote):
+            shown.show_problem(None)
+        leftover: list[str] = []
         first: Input | None = None
         for name, text in problems.items():
             target = _dom_id(name)

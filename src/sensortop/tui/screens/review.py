@@ -21,10 +21,10 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar, Select, Stati
 from textual.worker import get_current_worker
 
 from sensortop.logfiles import expand_log_paths, log_sort_key
+from sensortop.review.formatting import alarm_text, duration, number, short_time
 from sensortop.review.plots import render_chart
 from sensortop.review.reader import LogData, read_logs
 from sensortop.review.summary import SensorSummary, summarise
-from sensortop.review_cli import alarm_text, duration
 from sensortop.tui.formatting import count_of
 
 ALL_RUNS = "*"
@@ -178,8 +178,8 @@ class ReviewScreen(Screen[None]):
         table.clear()
         for s in self.summaries:
             table.add_row(
-                s.sensor, s.units, str(s.count), _time(s.first), _time(s.last), _num(s.min),
-                _num(s.max), _num(s.mean), _num(s.std),
+                s.sensor, s.units, str(s.count), short_time(s.first), short_time(s.last),
+                number(s.min), number(s.max), number(s.mean), number(s.std),
                 "/".join(str(v) for v in s.statuses.values()), alarm_text(s.alarm_seconds),
                 f"{s.gaps.count} ({duration(s.gaps.longest)})" if s.gaps.count else "0",
                 key=s.sensor,
@@ -221,12 +221,3 @@ class ReviewScreen(Screen[None]):
         self.workers.cancel_group(self, "review-load")
         self.dismiss()
 
-
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.6g}"
-
-
-def _time(ts: float) -> str:
-    import time
-
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
