@@ -340,7 +340,7 @@ def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem]
                         f"{type(exc).__name__}: {exc}"]
         for message in messages:
             problems.append(Problem(file, where, None, str(message)))
-    if len(problems) > before:
+    if len(problems) > before or not isinstance(sensor_id, str):
         return None
     return SensorSpec(
         id=sensor_id,
