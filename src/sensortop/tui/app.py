@@ -274,7 +274,9 @@ class SensortopApp(App[int]):
         if action in ("remove_sensor", "toggle_pause", "acknowledge", "detail"):
             # not on panels out of sight (the lookup covers the grid below 110 columns)
             grid = self.grid
-            return bool(self.is_mounted(grid) and grid.panels and grid.display) or None
+            if not (self.is_mounted(grid) and grid.display):
+                return False  # hidden, not greyed: the footer keeps room for ? and q at 80x24
+            return True if grid.panels else None
         return True
 
     # -- sensors ---------------------------------------------------------------------

@@ -135,7 +135,7 @@ class LookupPane(Vertical):
 
     BINDINGS = [  # noqa: RUF012
         Binding("down", "rows", "Rows", show=False),
-        Binding("escape", "app.focus_panels", "Back to the panels"),
+        Binding("escape", "app.focus_panels", "Back"),
     ]
 
     # The table is as tall as its rows (up to half the pane) and the details follow
