@@ -42,6 +42,7 @@ BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
 
 Subscriber = Callable[[Reading], None]
+_new_view = tuple.__new__
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 
@@ -135,10 +136,12 @@ class SensorState:
     def publish(self) -> SensorView:
         """Build the view from the live fields and publish it (call under ``lock``)."""
         history, alarms = self.history, self.alarms
-        view = SensorView(self.spec, history.version, history, self.last_reading,
-                          history.last_good_ts, self.paused, self.connected, self.readings,
-                          self.failures, self.skipped_slots, alarms.state, alarms.acknowledged,
-                          alarms.active, history.stats_fields())
+        # tuple.__new__ is SensorView(...) without its Python-level __new__: a third
+        # of the view's cost, paid on every reading.
+        view: SensorView = _new_view(SensorView, (
+            self.spec, history.version, history, self.last_reading, history.last_good_ts,
+            self.paused, self.connected, self.readings, self.failures, self.skipped_slots,
+            alarms.state, alarms.acknowledged, history.stats_fields()))
         self._view = view
         return view
 

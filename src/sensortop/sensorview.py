@@ -44,8 +44,14 @@ class SensorView(NamedTuple):
     skipped_slots: int
     alarm: AlarmState
     acknowledged: bool
-    alarms_active: bool
     stats_fields: tuple[int, float, float, float, float]
+
+    @property
+    def alarms_active(self) -> bool:
+        """Whether the sensor has any alarm limit (its spec never changes)."""
+        limits = self.spec.limits
+        return not (limits.hi is None and limits.hihi is None and limits.lo is None
+                    and limits.lolo is None)
 
     @property
     def kept(self) -> int:
