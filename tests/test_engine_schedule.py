@@ -249,3 +249,33 @@ def test_a_stream_reconnects_with_doubling_backoff_through_the_injected_sleep() 
         assert slept[:6] == [BACKOFF_START * 2**k for k in range(6)]
         assert [r.ts for r in readings] == pytest.approx([0.0, 0.5, 1.5, 3.5, 7.5, 15.5])
     run_virtual(main)
+
+
+def test_an_injected_clock_and_sleep_drive_the_schedule() -> None:
+    """No virtual loop here: a fake clock and a sleep that moves it are enough for a
+    source that answers at once (read timeouts would still run on the loop's clock)."""
+    async def main() -> None:
+        now = [100.0]
+
+        async def sleep(seconds: float) -> None:
+            now[0] += seconds
+            await asyncio.sleep(0)
+
+        engine = Engine(stagger=False, clock=lambda: now[0], sleep=sleep,
+                        wall=lambda: 1e9 + now[0])
+        engine.add(sensor(interval=0.5, timeout=0.5), Scripted(sensor(), []))
+        readings: list[Reading] = []
+        five = asyncio.Event()
+
+        def got(reading: Reading) -> None:
+            readings.append(reading)
+            if len(readings) == 5:
+                five.set()
+
+        engine.subscribe(got)
+        await engine.start()
+        await five.wait()
+        await engine.stop()
+        assert [r.ts - 1e9 for r in readings[:5]] == pytest.approx(
+            [100.0, 100.5, 101.0, 101.5, 102.0], abs=1e-6)
+    asyncio.run(main())
