@@ -4,10 +4,16 @@ Each polled sensor reads on a drift-free schedule (reading k is due at
 start + k*interval, so a late reading does not shift the rest), with start
 phases spread across the interval so thousands of sensors do not wake in
 the same millisecond. Every read runs under its timeout; a timeout or an
-exception becomes a reading, never a dead task. Connection-style sources are
-closed after a failure and reconnected with exponential backoff. Readings go
-to the sensor's history and alarms, then to every subscriber (recorder,
-dashboard, publisher) in the order they happened.
+exception becomes a reading, never a dead task. Retries happen within the
+interval: each gets what remains of the slot (at most the timeout); a
+connection-style source reconnects for a retry rather than asking a dead link
+again, and after a failure is closed and reconnected with exponential backoff.
+Readings go to the sensor's history and alarms, then to every subscriber
+(recorder, dashboard, publisher) in the order they happened; after each one
+the sensor's ``SensorView`` is republished for readers on other threads.
+
+The clock, the sleep and the wall clock (reading timestamps) are injectable,
+so schedules can be tested on virtual time.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -27,16 +35,19 @@ from sensortop.history import History
 from sensortop.kinds import make_source
 from sensortop.model import SensorSpec
 from sensortop.readings import AlarmState, AlarmTransition, Reading, Status
-from sensortop.sources import Sample, Source, StreamingSource
+from sensortop.sensorview import SensorView
+from sensortop.sources import PolledSource, Sample, Source, StreamingSource
 
 log = logging.getLogger(__name__)
 
 BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
-STALE_INTERVALS = 3.0
 
 Subscriber = Callable[[Reading], None]
 EventSubscriber = Callable[[Reading | AlarmTransition], None]
+_new_view = tuple.__new__
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[object]]
 
 
 def describe_error(exc: BaseException) -> str:
@@ -91,47 +102,75 @@ class SensorState:
     connected: bool = False
     task: asyncio.Task[None] | None = None
     resumed: asyncio.Event = field(default_factory=asyncio.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """Held by the engine while it changes the fields a view is made of and
+    republishes; a reader takes it only to rebuild a view that fell behind."""
+    _view: SensorView | None = field(default=None, repr=False)
 
     @property
     def id(self) -> str:
         return self.spec.id
 
+    @property
+    def view(self) -> SensorView:
+        """The sensor now, as one immutable view: what other threads read.
+
+        The engine republishes after every change it makes, so this is normally
+        one reference read. If the fields were changed some other way (a test, an
+        embedder), the view is rebuilt under ``lock``, never from a half-written
+        reading.
+        """
+        view = self._view
+        if view is None or not self._matches(view):
+            with self.lock:
+                view = self._view
+                if view is None or not self._matches(view):
+                    view = self.publish()
+        return view
+
+    def _matches(self, view: SensorView) -> bool:
+        alarms = self.alarms
+        return (view.version == self.history.version and view.last_reading is self.last_reading
+                and view.alarm is alarms.state and view.acknowledged == alarms.acknowledged
+                and view.paused == self.paused and view.readings == self.readings
+                and view.failures == self.failures and view.skipped_slots == self.skipped_slots
+                and view.connected == self.connected)
+
+    def publish(self) -> SensorView:
+        """Build the view from the live fields and publish it (call under ``lock``)."""
+        history, alarms = self.history, self.alarms
+        # tuple.__new__ is SensorView(...) without its Python-level __new__: a third
+        # of the view's cost, paid on every reading.
+        view: SensorView = _new_view(SensorView, (
+            self.spec, history.version, history, self.last_reading, history.last_good_ts,
+            self.paused, self.connected, self.readings, self.failures, self.skipped_slots,
+            alarms.state, alarms.acknowledged, history.stats_fields()))
+        self._view = view
+        return view
+
     def is_stale(self, now: float | None = None) -> bool:
         """No good reading for a few intervals (always False while paused)."""
-        if self.paused:
-            return False
-        now = time.time() if now is None else now
-        last_good = self.history.last_good_ts
-        if last_good is None:
-            return self.last_reading is not None
-        limit = max(STALE_INTERVALS * self.spec.interval, self.spec.interval + self.spec.timeout)
-        return now - last_good > limit
+        return self.view.is_stale(now)
 
     def status_word(self, now: float | None = None) -> str:
         """One of ok, timeout, error, alarm, paused, stale, waiting: what the panel shows."""
-        if self.paused:
-            return "paused"
-        reading = self.last_reading
-        if reading is None:
-            return "waiting"
-        if reading.status is Status.TIMEOUT:
-            return "timeout"
-        if reading.status is Status.ERROR:
-            return "error"
-        if self.is_stale(now):
-            return "stale"
-        if reading.alarm is not AlarmState.NORMAL:
-            return "alarm"
-        return "ok"
+        return self.view.status_word(now)
 
 
 class Engine:
     """Polls every sensor on its own schedule and hands each reading to subscribers."""
 
     def __init__(self, specs: Iterable[SensorSpec] = (), *, history: int = 600,
-                 stagger: bool = True) -> None:
+                 stagger: bool = True, clock: Clock | None = None, sleep: Sleep | None = None,
+                 wall: Clock = time.time) -> None:
+        """``clock`` (default: the running loop's) and ``sleep`` (default: asyncio's)
+        drive the schedule, ``wall`` stamps readings. Read timeouts run on the loop's
+        own clock, so a virtual clock comes with a virtual-time loop (as in the tests)."""
         self.history_size = history
         self.stagger = stagger  # False only to measure what staggering saves
+        self._clock = clock
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._wall = wall
         self.sensors: dict[str, SensorState] = {}
         self.lateness = LatenessLog()
         self.readings_total = 0
@@ -203,13 +242,31 @@ class Engine:
 
     def pause(self, sensor_id: str) -> None:
         state = self.sensors[sensor_id]
-        state.paused = True
+        with state.lock:
+            state.paused = True
+            state.publish()
         state.resumed.clear()
 
     def resume(self, sensor_id: str) -> None:
         state = self.sensors[sensor_id]
-        state.paused = False
+        with state.lock:
+            state.paused = False
+            state.publish()
         state.resumed.set()
+
+    def acknowledge(self, sensor_id: str) -> tuple[AlarmState, bool]:
+        """Acknowledge a sensor's alarm; returns (its alarm state, whether it had
+        already been acknowledged), read in the same step. KeyError if unknown.
+
+        Acknowledging with no alarm on is allowed: an alarm that came and went
+        needs no more attention."""
+        state = self.sensors[sensor_id]
+        with state.lock:
+            alarms = state.alarms
+            alarm, seen = alarms.state, alarms.acknowledged
+            alarms.acknowledge()
+            state.publish()
+        return alarm, seen
 
     def toggle_pause(self, sensor_id: str) -> bool:
         """Pause a running sensor or resume a paused one; returns the new paused flag."""
@@ -233,19 +290,22 @@ class Engine:
 
     def _emit(self, state: SensorState, ts: float, value: float | None, status: Status,
               error: str | None = None) -> None:
-        alarm = AlarmState.NORMAL
         transition = None
-        if status is Status.OK and state.alarms.active:
-            before = state.alarms.state
-            alarm = state.alarms.update(value)  # type: ignore[arg-type]
-            if alarm is not before:
-                transition = _transition(state, ts, before, alarm, value)  # type: ignore[arg-type]
-        reading = Reading(ts, state.spec.id, value, state.spec.units, status, error, alarm)
-        state.history.append(ts, value)
-        state.last_reading = reading
-        state.readings += 1
-        if status is not Status.OK:
-            state.failures += 1
+        with state.lock:  # a reader rebuilding a view waits for the whole reading
+            alarm = AlarmState.NORMAL
+            if status is Status.OK and state.alarms.active:
+                before = state.alarms.state
+                alarm = state.alarms.update(value)  # type: ignore[arg-type]
+                if alarm is not before:
+                    transition = _transition(state, ts, before, alarm,
+                                             value)  # type: ignore[arg-type]
+            reading = Reading(ts, state.spec.id, value, state.spec.units, status, error, alarm)
+            state.history.append(ts, value)
+            state.last_reading = reading
+            state.readings += 1
+            if status is not Status.OK:
+                state.failures += 1
+            state.publish()
         self.readings_total += 1
         for callback in self._subscribers:
             try:
@@ -261,9 +321,10 @@ class Engine:
 
     async def _poll_loop(self, state: SensorState) -> None:
         loop = asyncio.get_running_loop()
-        spec, source = state.spec, state.source
+        clock, sleep, wall = self._clock or loop.time, self._sleep, self._wall
+        spec, source = state.spec, cast(PolledSource, state.source)  # see _spawn
         interval = spec.interval
-        start = loop.time() + (self._phase(spec) if self.stagger else 0.0)
+        start = clock() + (self._phase(spec) if self.stagger else 0.0)
         k = 0
         state.connected = not source.connection
         backoff = BACKOFF_START
@@ -272,23 +333,24 @@ class Engine:
         try:
             while True:
                 due = start + k * interval
-                delay = due - loop.time()
+                delay = due - clock()
                 if delay > 0:
-                    await asyncio.sleep(delay)
+                    await sleep(delay)
                 if state.paused:
                     await state.resumed.wait()
-                    k = max(k + 1, math.ceil((loop.time() - start) / interval))
+                    k = max(k + 1, math.ceil((clock() - start) / interval))
                     continue
-                now = loop.time()
+                now = clock()
                 late = now - due
                 if late >= interval:  # behind by whole slots: skip them, never burst
                     skipped = int(late // interval)
                     k += skipped
                     state.skipped_slots += skipped
                     late -= skipped * interval
+                    due += skipped * interval
                 self.lateness.add(late)
                 k += 1
-                ts = time.time()
+                ts = wall()
                 if not state.connected:
                     if now < retry_at:
                         wait = retry_at - now
@@ -302,42 +364,67 @@ class Engine:
                         last_error = _connect_error(exc, spec.timeout)
                         self._emit(state, ts, None, _status_of(exc),
                                    f"connect failed: {last_error}")
-                        retry_at = loop.time() + backoff
+                        retry_at = clock() + backoff
                         backoff = min(backoff * 2, BACKOFF_MAX)
                         await _close_quietly(source)
                         continue
                     state.connected = True
-                status, value, error = await self._read(source, spec)
+                status, value, error = await self._read(source, spec, due + interval, clock)
                 self._emit(state, ts, value, status, error)
                 if status is Status.OK:
                     backoff = BACKOFF_START
                 elif source.connection:
                     last_error = error or status.value
                     state.connected = False
-                    retry_at = loop.time()  # first reconnect at the next slot
+                    retry_at = clock()  # first reconnect at the next slot
                     await _close_quietly(source)
         finally:
             await _close_quietly(source)
 
     @staticmethod
-    async def _read(source: Source, spec: SensorSpec) -> tuple[Status, float | None, str | None]:
+    async def _read(source: PolledSource, spec: SensorSpec, deadline: float,
+                    clock: Clock) -> tuple[Status, float | None, str | None]:
+        """One reading: the first attempt gets the whole timeout; each retry only
+        what is left of the slot (ending at ``deadline``), at most the timeout, and
+        none starts once the slot is over. A connection source reconnects for a
+        retry (a link that failed once is not asked again)."""
         status, error = Status.ERROR, None
-        for _ in range(spec.retries + 1):
+        attempts = 0
+        budget = spec.timeout
+        while True:
+            attempts += 1
             try:
-                async with asyncio.timeout(spec.timeout):
+                async with asyncio.timeout(budget):
                     raw = await source.read()
                 value = float(raw)
                 if not math.isfinite(value):
                     raise ValueError(f"not a finite number: {raw!r}")
                 return Status.OK, value, None
             except TimeoutError:
-                status, error = Status.TIMEOUT, f"no answer within {spec.timeout:g} s"
+                status, error = Status.TIMEOUT, f"no answer within {_seconds(budget)} s"
             except Exception as exc:
                 status, error = Status.ERROR, describe_error(exc)
+            budget = min(spec.timeout, deadline - clock())
+            if attempts > spec.retries or budget <= 0:
+                break
+            if source.connection:
+                await _close_quietly(source)
+                try:
+                    async with asyncio.timeout(budget):
+                        await source.connect()
+                except Exception as exc:
+                    status = _status_of(exc)
+                    error = f"reconnect failed: {_connect_error(exc, budget)}"
+                    break
+                budget = min(spec.timeout, deadline - clock())
+                if budget <= 0:
+                    break
+        if attempts > 1:
+            error = f"{error} ({attempts} attempts)"
         return status, None, error
 
     async def _stream_loop(self, state: SensorState) -> None:
-        spec, source = state.spec, state.source
+        spec, source = state.spec, cast(StreamingSource, state.source)  # see _spawn
         backoff = BACKOFF_START
         try:
             while True:
@@ -348,7 +435,7 @@ class Engine:
                     async for raw in source.stream():
                         if state.paused:
                             continue
-                        ts = time.time()
+                        ts = self._wall()
                         if isinstance(raw, Sample):
                             ts, raw = raw.ts, raw.value
                         try:
@@ -364,10 +451,10 @@ class Engine:
                 except Exception as exc:
                     state.connected = False
                     error = _connect_error(exc, spec.timeout)
-                    self._emit(state, time.time(), None, _status_of(exc),
+                    self._emit(state, self._wall(), None, _status_of(exc),
                                f"{error}; reconnecting in {backoff:.1f} s")
                     await _close_quietly(source)
-                    await asyncio.sleep(backoff)
+                    await self._sleep(backoff)
                     backoff = min(backoff * 2, BACKOFF_MAX)
         finally:
             await _close_quietly(source)
@@ -405,8 +492,13 @@ def _status_of(exc: BaseException) -> Status:
 
 def _connect_error(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, TimeoutError) and not str(exc):
-        return f"no answer within {timeout:g} s"
+        return f"no answer within {_seconds(timeout)} s"
     return describe_error(exc)
+
+
+def _seconds(value: float) -> str:
+    """A timeout as the error text gives it: 1, 0.2, 0.0473 (a retry's rest of a slot)."""
+    return f"{value:.3g}" if value < 1 else f"{value:g}"
 
 
 async def _close_quietly(source: Source) -> None:

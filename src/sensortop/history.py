@@ -1,9 +1,11 @@
 """Per-sensor memory: a numpy ring buffer of recent points and all-time running statistics.
 
-The dashboard draws from here on its frame clock, so appends must be cheap
-(two array stores and a few float operations) and reads must not disturb
-the writer: ``snapshot()`` copies, and ``version`` tells a reader whether
-anything changed since it last looked.
+Appends must be cheap (two array stores and a few float operations): the
+engine makes them for every reading. Another thread (the dashboard's) reads
+only through ``window(end, n)``: the points before a given append count,
+copied and then checked against the writer's progress, so a reader never gets
+a slot the writer overwrote during the copy (it gets fewer, older-first
+points instead). ``version`` counts appends.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ EMPTY_STATS = Stats(0, math.nan, math.nan, math.nan, math.nan)
 class History:
     """Ring buffer of (timestamp, value) with NaN standing for a failed read."""
 
-    __slots__ = ("_count", "_m2", "_max", "_mean", "_min", "_n", "_next", "capacity",
-                 "last_good_ts", "timestamps", "values", "version")
+    __slots__ = ("_begun", "_count", "_m2", "_max", "_mean", "_min", "_n", "_next",
+                 "capacity", "last_good_ts", "timestamps", "values", "version")
 
     def __init__(self, capacity: int) -> None:
         if capacity < 2:
@@ -42,7 +44,8 @@ class History:
         self.values = np.full(capacity, np.nan)
         self._next = 0
         self._count = 0
-        self.version = 0
+        self.version = 0  # appends finished
+        self._begun = 0  # appends begun: a reader checks it after copying
         self.last_good_ts: float | None = None
         # Welford's running statistics over every good value ever appended.
         self._n = 0
@@ -56,6 +59,7 @@ class History:
 
     def append(self, ts: float, value: float | None) -> None:
         i = self._next
+        self._begun += 1  # before the stores, so a reader copying meanwhile sees it
         self.timestamps[i] = ts
         if value is None or value != value:  # None or NaN: a failed read
             self.values[i] = math.nan
@@ -76,36 +80,65 @@ class History:
         self.version += 1
 
     def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
-        """(timestamps, values) oldest first, as copies."""
-        if self._count < self.capacity:
-            return self.timestamps[: self._count].copy(), self.values[: self._count].copy()
-        i = self._next
-        return (np.concatenate((self.timestamps[i:], self.timestamps[:i])),
-                np.concatenate((self.values[i:], self.values[:i])))
+        """(timestamps, values) oldest first, as copies (the writer's own thread)."""
+        return self.window(self.version, self.capacity)
 
     def tail(self, n: int) -> np.ndarray:
         """The last ``n`` values (fewer if fewer were kept), oldest first, as a copy."""
-        n = min(n, self._count)
+        return self.window(self.version, n)[1]
+
+    def window(self, end: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The last ``n`` points before append number ``end`` (a past ``version``),
+        oldest first, as aligned copies; safe while another thread appends.
+
+        After copying it reads how many appends have begun: a writer that got
+        round the ring into the copied slots meanwhile (or was storing into one)
+        costs the oldest of them, which are dropped, never a mixed point.
+        """
+        cap = self.capacity
+        n = min(n, end, cap)
         if n <= 0:
-            return np.empty(0)
-        end = self._next
-        start = end - n
+            return np.empty(0), np.empty(0)
+        stop = end % cap
+        start = stop - n
         if start >= 0:
-            return self.values[start:end].copy()
-        return np.concatenate((self.values[start:], self.values[:end]))
+            times = self.timestamps[start:stop].copy()
+            values = self.values[start:stop].copy()
+        else:
+            times = np.concatenate((self.timestamps[start:], self.timestamps[:stop]))
+            values = np.concatenate((self.values[start:], self.values[:stop]))
+        # Append j (counting from 0) stores into slot j % cap; it reaches the copied
+        # slots from j = end - n + cap on. Those begun so far: up to _begun - 1.
+        lost = self._begun - (end - n + cap)
+        if lost > 0:
+            return times[lost:], values[lost:]
+        return times, values
+
+    def stats_fields(self) -> tuple[int, float, float, float, float]:
+        """(n, mean, m2, min, max) of the running statistics, for ``stats_from``."""
+        return (self._n, self._mean, self._m2, self._min, self._max)
 
     def running_stats(self) -> Stats:
         """All-time statistics of good values since the sensor started."""
-        if self._n == 0:
-            return EMPTY_STATS
-        std = math.sqrt(self._m2 / self._n)
-        return Stats(self._n, self._min, self._max, self._mean, std)
+        return stats_from(self.stats_fields())
 
     def window_stats(self) -> Stats:
         """Statistics of the good values still in the buffer."""
-        _, values = self.snapshot()
-        good = values[~np.isnan(values)]
-        if good.size == 0:
-            return EMPTY_STATS
-        return Stats(int(good.size), float(good.min()), float(good.max()),
-                     float(good.mean()), float(good.std()))
+        return values_stats(self.snapshot()[1])
+
+
+def stats_from(fields: tuple[int, float, float, float, float]) -> Stats:
+    """Running statistics from ``History.stats_fields()`` (taken in one step)."""
+    n, mean, m2, low, high = fields
+    if n == 0:
+        return EMPTY_STATS
+    return Stats(n, low, high, mean, math.sqrt(m2 / n))
+
+
+def values_stats(values: np.ndarray) -> Stats:
+    """Statistics of the good (non-NaN) values in ``values``."""
+    good = values[~np.isnan(values)]
+    if good.size == 0:
+        return EMPTY_STATS
+    return Stats(int(good.size), float(good.min()), float(good.max()),
+                 float(good.mean()), float(good.std()))

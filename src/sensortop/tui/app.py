@@ -1,8 +1,9 @@
 """The dashboard: a grid of sensor panels over a sampling session.
 
 Sampling runs on its own event loop in a thread (``ThreadedLink``) so a slow
-frame never delays a reading; the UI reads history buffers directly on a
-steady frame clock and changes sensors only through the link. See the
+frame never delays a reading; on a steady frame clock the UI reads each
+sensor's immutable view (``SensorState.view``, republished by the engine after
+every reading) and changes sensors only through the link. See the
 README's "threading model" for the measurements behind that choice.
 """
 
@@ -345,15 +346,11 @@ class SensortopApp(App[int]):
         panel = self.focused_panel()
         if panel is None:
             return
-        alarms = panel.state.alarms
-
-        def acknowledge() -> tuple[AlarmState, bool]:
-            """State and flag read once, where the engine changes them, then acknowledged."""
-            state, seen = alarms.state, alarms.acknowledged
-            alarms.acknowledge()  # an alarm that came and went needs no more attention
-            return state, seen
-
-        state, seen = await self.link.call_sync(acknowledge)
+        sensor_id, engine = panel.sensor_id, self.link.engine
+        try:  # what it found and did, in one step where the engine lives
+            state, seen = await self.link.call_sync(lambda: engine.acknowledge(sensor_id))
+        except KeyError:  # removed meanwhile
+            return
         panel.frame(self.clock())
         if state is AlarmState.NORMAL:
             words = "no alarm to acknowledge"

@@ -76,36 +76,37 @@ class DetailScreen(Screen[None]):
     def redraw(self) -> None:
         chart = self.query_one("#detail-chart", Static)
         size = chart.content_region.size
-        key = (self.state.history.version, size.width, size.height)
+        view = self.state.view
+        key = (view.version, size.width, size.height)
         if key != self._drawn and size.width > 0:
             self._drawn = key
-            timestamps, values = self.state.history.snapshot()
-            chart.update(build_chart(self.state.spec, timestamps, values,
+            timestamps, values = view.snapshot()
+            chart.update(build_chart(view.spec, timestamps, values,
                                      size.width, size.height))
         self.query_one("#detail-stats", Static).update(self.stats_text())
 
     def stats_text(self) -> Content:
-        state, spec = self.state, self.state.spec
+        view = self.state.view  # one moment: everything below comes from it
+        spec = view.spec
         now = self.app.clock()  # type: ignore[attr-defined]
-        status = state.status_word(now)
-        reading = state.last_reading
+        status = view.status_word(now)
+        reading = view.last_reading
         value = format_value(reading.value if reading else None)
-        last_good = state.history.last_good_ts
+        last_good = view.last_good_ts
         limits = spec.limits
-        alarms = state.alarms
-        alarm, acknowledged = alarms.state, alarms.acknowledged  # read once: they change
+        alarm, acknowledged = view.alarm, view.acknowledged
         age = format_age(None if last_good is None else now - last_good)
         parts: list[str | tuple[str, str]] = [
             (f"{value} {spec.units}".rstrip() + "\n", "bold"),
             (f"{STATUS_MARK[status]} {status.upper()}\n", STATUS_STYLE[status]),
-            (alarm_words(alarm, acknowledged, alarms.active) + "\n",
+            (alarm_words(alarm, acknowledged, view.alarms_active) + "\n",
              ALARM_STYLE.get(alarm, "$text-muted")),
             "no good reading yet\n" if last_good is None else f"last good {age} ago\n",
         ]
         if reading is not None and reading.error:
             parts.append((f"{reading.error}\n", "$error"))  # whole, wrapped to the side
-        parts += ["\n", *_stats_lines("In view", state.history.window_stats()),
-                  *_stats_lines("Since start", state.history.running_stats()),
+        parts += ["\n", *_stats_lines("In view", view.window_stats()),
+                  *_stats_lines("Since start", view.running_stats),
                   ("Alarm limits\n", "bold $accent")]
         for key in ("hihi", "hi", "lo", "lolo"):
             limit = getattr(limits, key)
@@ -114,8 +115,8 @@ class DetailScreen(Screen[None]):
                   f"  setpoint {format_value(spec.setpoint)}\n\n",
                   ("Sampling\n", "bold $accent"),
                   f"  every {spec.interval:g} s, timeout {spec.timeout:g} s\n",
-                  f"  readings {state.readings:,}, failures {state.failures:,}\n",
-                  f"  skipped slots {state.skipped_slots:,}\n"]
+                  f"  readings {view.readings:,}, failures {view.failures:,}\n",
+                  f"  skipped slots {view.skipped_slots:,}\n"]
         return Content.assemble(*parts)
 
     def action_close(self) -> None:

@@ -1,9 +1,10 @@
 """One sensor's panel: value, sparkline, status word, alarm, statistics, age.
 
-All the work happens in ``render()``, reading the history buffer directly;
-the frame clock calls ``frame()`` only for panels on screen, and ``frame()``
-asks for a repaint only if what the panel would show has changed (history
-version, status word, age text). A reading never repaints anything by itself.
+All the work happens in ``render()``, reading the sensor's current view (one
+immutable ``SensorView`` the engine publishes, never its live fields); the
+frame clock calls ``frame()`` only for panels on screen, and ``frame()`` asks
+for a repaint only if what the panel would show has changed (history version,
+status word, age text). A reading never repaints anything by itself.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from sensortop.engine import SensorState
+    from sensortop.sensorview import SensorView
 
 STATUS_STYLE = {
     "ok": "bold $success",
@@ -80,11 +82,11 @@ class SensorPanel(Widget, can_focus=True):
 
     def frame(self, now: float) -> bool:
         """Called by the frame clock while on screen; repaint only on a visible change."""
-        state = self.state
-        status = state.status_word(now)
-        last_good = state.history.last_good_ts
+        view = self.state.view
+        status = view.status_word(now)
+        last_good = view.last_good_ts
         age = format_age(None if last_good is None else now - last_good)
-        key = (state.history.version, status, age, state.alarms.state, state.alarms.acknowledged)
+        key = (view.version, status, age, view.alarm, view.acknowledged)
         if key == self._key:
             return False
         self._key = key
@@ -93,29 +95,29 @@ class SensorPanel(Widget, can_focus=True):
             self.add_class(f"-{status}")
             self._status = status
         # An alarm outlasts a timeout or a stale spell: its red border stays until it clears.
-        self.set_class(state.alarms.state is not AlarmState.NORMAL, "-in-alarm")
+        self.set_class(view.alarm is not AlarmState.NORMAL, "-in-alarm")
         self.repaints += 1
         self.refresh()
         return True
 
     def render(self) -> Content:
-        state = self.state
-        spec = state.spec
+        view = self.state.view  # one moment: everything below comes from it
+        spec = view.spec
         now = self._now()
         width = max(self.content_region.width, 8)
-        reading = state.last_reading
-        status = state.status_word(now)
+        reading = view.last_reading
+        status = view.status_word(now)
         value = reading.value if reading is not None else None
         if value is None:
-            last = state.history.tail(1)
+            last = view.tail(1)
             value = float(last[0]) if last.size else None
-        alarm = state.alarms.state
+        alarm = view.alarm
         if alarm is AlarmState.NORMAL:
             alarm_part: tuple[str, str] = ("", "")
             value_style = "bold"
         else:
             word = f"{alarm.value.upper()} alarm"
-            if not state.alarms.acknowledged:
+            if not view.acknowledged:
                 word += "!"
             alarm_part = (word, ALARM_STYLE[alarm])
             value_style = ALARM_VALUE_STYLE
@@ -128,9 +130,9 @@ class SensorPanel(Widget, can_focus=True):
             (value_text, value_style), " " * gap, alarm_part, "\n",
         ]
         spark_rows = max(SPARK_ROWS, self.content_region.height - 3)
-        parts += self._sparkline(width, spark_rows)
-        stats = state.history.running_stats()
-        last_good = state.history.last_good_ts
+        parts += self._sparkline(view, width, spark_rows)
+        stats = view.running_stats
+        last_good = view.last_good_ts
         age = format_age(None if last_good is None else now - last_good)
         word = f"{STATUS_MARK[status]} {status.upper()}"
         tail = f"last good {age} ago" if last_good is not None else "no good reading yet"
@@ -141,7 +143,8 @@ class SensorPanel(Widget, can_focus=True):
                   (fit_text(tail, width - len(word) - 1), "$text-muted")]
         return Content.assemble(*parts)
 
-    def _sparkline(self, width: int, rows: int) -> list[str | Content | tuple[str, str]]:
+    def _sparkline(self, view: SensorView, width: int,
+                   rows: int) -> list[str | Content | tuple[str, str]]:
         """The sparkline rows with the scale beside them: top and bottom values in a
         gutter, a mark where the setpoint or a limit falls, failed reads in their colour.
 
@@ -149,25 +152,25 @@ class SensorPanel(Widget, can_focus=True):
         costs Textual a segment per line, which at 500 panels shows as UI lag. Only
         failed-read marks get spans of their own.
         """
-        spec = self.state.spec
+        spec = view.spec
         gutter = 0 if width < 18 else (6 if width >= 40 else 5)
         lead = gutter + 1 if gutter else 0
-        view = sparkline_view(self.state.history.tail(width - lead), width - lead, rows,
-                              setpoint=spec.setpoint, limits=self._limits)
+        spark = sparkline_view(view.tail(width - lead), width - lead, rows,
+                               setpoint=spec.setpoint, limits=self._limits)
         parts: list[str | Content | tuple[str, str]] = []
-        last = len(view.rows) - 1
-        for index, row in enumerate(view.rows):
-            mark = view.marks.get(index)
+        last = len(spark.rows) - 1
+        for index, row in enumerate(spark.rows):
+            mark = spark.marks.get(index)
             if gutter:
                 label = ""
-                if view.low is not None and view.high is not None and index in (0, last):
-                    label = format_value(view.high if index == 0 else view.low, gutter)
+                if spark.low is not None and spark.high is not None and index in (0, last):
+                    label = format_value(spark.high if index == 0 else spark.low, gutter)
                 row = label.rjust(gutter) + (AXIS if mark is None else MARK_CHAR[mark]) + row
             style = MARK_STYLE[mark] if mark is not None else "$primary"
-            if index == last and view.gaps.size:
+            if index == last and spark.gaps.size:
                 spans = [Span(0, len(row), style)]
                 spans += [Span(lead + start, lead + stop, GAP_STYLE)
-                          for start, stop in _runs(view.gaps)]
+                          for start, stop in _runs(spark.gaps)]
                 parts += [Content(row, spans=spans)]
             else:
                 parts += [(row, style)]
