@@ -56,7 +56,7 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("space", "toggle_pause", "Pause", "Pause or resume the focused sensor"),
     ("k", "acknowledge", "Ack", "Acknowledge the focused sensor's new alarm"),
     ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
-    ("c", "lookup", "Lookup", "Focus the compound lookup pane"),
+    ("c", "lookup", "Lookup", "Show and focus the compound lookup (Esc back to the panels)"),
     ("l", "review", "Logs", "Open the log review screen"),
     ("t", "choose_theme", "Theme", "Choose a theme"),
     ("s", "save", "Save", "Save the current sensors to the config file"),

@@ -15,7 +15,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("space", "pause / resume the focused sensor"),
     ("k", "acknowledge the focused sensor's new alarm (the ! on its panel goes)"),
     ("enter", "detail of the focused sensor: chart, statistics, alarm limits"),
-    ("c", "compound lookup pane (Esc or Tab back to the panels)"),
+    ("c", "compound lookup: beside the panels, or over them below 110 columns (Esc back)"),
     ("l", "log review screen"),
     ("t", "choose a theme (remembered)"),
     ("s", "save the current sensors to the config file"),
