@@ -9,6 +9,7 @@ would take plotext seconds to draw and no terminal can show them.
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
@@ -32,6 +33,29 @@ def thin(ts: np.ndarray, value: np.ndarray, columns: int) -> tuple[np.ndarray, n
     out_value = np.empty(2 * len(starts))
     out_value[0::2], out_value[1::2] = lows, highs
     return out_ts, out_value
+
+
+LINE_COLOR = "cyan+"
+"""One colour for every run of a sensor's line (plotext gives each plot call the next one)."""
+
+
+def gap_seconds(every_ts: np.ndarray, ok_ts: np.ndarray, columns: int) -> float:
+    """The longest step drawn as a line: 1.5 sampling intervals (the median step of all
+    readings, so a failed read leaves a gap), and never less than what thinning to
+    ``columns`` columns joins anyway."""
+    if len(every_ts) < 2:
+        return float("inf")
+    step = float(np.median(np.diff(every_ts)))
+    span = float(ok_ts[-1] - ok_ts[0]) if len(ok_ts) > 1 else 0.0
+    bucket = span / columns if len(ok_ts) > 2 * columns else 0.0
+    return max(1.5 * step, 2.5 * bucket) if step > 0 else float("inf")
+
+
+def runs(ts: np.ndarray, gap: float) -> list[slice]:
+    """Index ranges with no step longer than ``gap``: each is drawn as a line of its own."""
+    cuts = (np.flatnonzero(np.diff(ts) > gap) + 1).tolist()
+    bounds = [0, *cuts, len(ts)]
+    return [slice(a, b) for a, b in itertools.pairwise(bounds)]
 
 
 def time_labels(ts: np.ndarray, count: int = 5) -> tuple[list[float], list[str]]:
@@ -62,11 +86,15 @@ def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
     if len(ts) == 0:
         plt.title(f"{name}{units}: no ok readings")
         return plt.build()
-    ts, value = thin(ts, value, max(width - 12, 10))
+    columns = max(width - 12, 10)
+    gap = gap_seconds(series.ts, ts, columns)
+    ts, value = thin(ts, value, columns)
     value, exponent = _scaled(value)
     if exponent:  # plotext's axis arithmetic overflows near the float limit
         plt.title(f"{name}{units} ×1e{exponent}")
-    plt.plot(ts.tolist(), value.tolist(), marker="braille")
+    for run in runs(ts, gap):  # a gap where nothing good was measured, never a line across it
+        plt.plot(ts[run].tolist(), value[run].tolist(), marker="braille",
+                 color=LINE_COLOR if color else None)
     positions, labels = time_labels(ts)
     plt.xticks(positions, labels)
     plt.xlabel("time (UTC)")
