@@ -77,7 +77,7 @@ class PubChemClient:
         self.limiter = limiter
         self.transport = Transport(limiter, timeout=timeout, retries=retries, backoff=backoff,
                                    max_backoff=max_backoff, http=http)
-        self._properties = PROPERTIES
+        self._properties: tuple[str, ...] = PROPERTIES
 
     async def __aenter__(self) -> PubChemClient:
         return self
