@@ -2,8 +2,8 @@
 
 Each peer starts on a free port, can be stopped mid-run and restarted on the
 same port, so a test can show: values arrive, a lost peer gives error
-readings, a returning peer gives values again. Fixtures live here (the lead
-owns conftest.py); test modules import what they use.
+readings, a returning peer gives values again. Fixtures live here rather than
+in conftest.py so each test module imports, by name, the peers it uses.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """A PUG REST stand-in on 127.0.0.1 that answers the way PubChem does.
 
-Shapes, fault codes and messages, and headers follow the real recordings in
-``../shared/pubchem-recordings/`` (see its SOURCES.txt). It enforces PubChem's
+Shapes, fault codes and messages, and headers follow responses recorded from
+the live PubChem service (the bodies are copied into test_pubchem_standin.py,
+which checks this stand-in against them). It enforces PubChem's
 "more than 5 requests in any one second -> 503 PUGREST.ServerBusy", counts
 every request so tests can assert that a cached repeat costs none, and can be
 told to be slow, busy, under maintenance (an HTML 503) or to hang.

@@ -53,7 +53,11 @@ def shows(pane: LookupPane, name: str, text: str) -> bool:
 
 
 def settled(pane: LookupPane, names: list[str]) -> Callable[[], bool]:
-    return lambda: all(cell(pane, n, "status") != LOOKING_UP for n in names)
+    """Every row has its outcome (a busy stand-in on a loaded machine shows "retrying" first)."""
+    def done(name: str) -> bool:
+        status = cell(pane, name, "status")
+        return status != LOOKING_UP and ", retrying in " not in status
+    return lambda: all(done(n) for n in names)
 
 
 async def type_and_enter(pilot: object, pane: LookupPane, text: str) -> None:

@@ -17,7 +17,7 @@ from sensortop.pubchem.ratelimit import (
     parse_throttling_control,
 )
 
-# Header values as recorded from PubChem (see ../shared/pubchem-recordings).
+# Header values as the live PubChem service sent them (recorded responses).
 GREEN = ("Request Count status: Green (0%), Request Time status: Green (0%), "
          "Service status: Green (20%)")  # fmt: skip
 BUSY_503 = ("Request Count status: Green (0%), Request Time status: Green (0%), "

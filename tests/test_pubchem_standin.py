@@ -1,4 +1,4 @@
-"""The stand-in answers byte for byte as the recorded PubChem did (``shared/pubchem-recordings``).
+"""The stand-in answers byte for byte as the live PubChem service did when recorded.
 
 The bodies below are copied from the recordings, not from the stand-in, so a
 stand-in that drifts from PubChem fails here rather than flattering the client.

@@ -189,7 +189,7 @@ def test_sigterm_leaves_a_complete_log(tmp_path: Path) -> None:
                       + "".join(f'[[sensors]]\nid = "s{i}"\ninterval = 0.01\n' for i in range(20)))
     proc = subprocess.Popen([sys.executable, "-m", "sensortop", "record", "--config", str(config)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=tmp_path)
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert proc.stdout is not None
     first = proc.stdout.readline()
     assert "recording 20 sensors" in first, first
@@ -242,7 +242,8 @@ asyncio.run(main())
 
 def test_full_disk_mid_chunk_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", FULL_DISK_SCRIPT, str(tmp_path)],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert result.returncode == 0, result.stderr
     assert "File too large" in result.stdout
     backlog = int(result.stdout.split("BACKLOG")[1].split()[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -138,15 +139,21 @@ async def subscribe_all(broker: MqttBroker, topic: str, into: list[tuple[str, di
             into.append((str(message.topic), json.loads(message.payload)))
 
 
+async def listen(broker: MqttBroker, topic: str) -> tuple[list[tuple[str, dict]], asyncio.Task]:
+    """Subscribe to ``topic`` in the background; return once subscribed: (messages, task)."""
+    got: list[tuple[str, dict]] = []
+    ready = asyncio.Event()
+    listener = asyncio.create_task(subscribe_all(broker, topic, got, ready))
+    await asyncio.wait_for(ready.wait(), 10)
+    return got, listener
+
+
 def reading(n: int, sensor: str = "temp") -> Reading:
     return Reading(1_790_000_000.0 + n, sensor, float(n), "°C", Status.OK)
 
 
 async def test_publisher_sends_log_lines_to_prefix_and_sensor_id(broker: MqttBroker) -> None:
-    got: list[tuple[str, dict]] = []
-    ready = asyncio.Event()
-    listener = asyncio.create_task(subscribe_all(broker, "lab/#", got, ready))
-    await asyncio.wait_for(ready.wait(), 10)
+    got, listener = await listen(broker, "lab/#")
     publisher = MqttPublisher.from_url(f"{broker.url}/lab")
     await publisher.start()
     publisher.put(reading(1))
@@ -159,37 +166,94 @@ async def test_publisher_sends_log_lines_to_prefix_and_sensor_id(broker: MqttBro
     assert got[1][0] == "lab/press" and got[1][1]["error"] == "no answer"
 
 
-async def test_publisher_buffers_while_the_broker_is_away_and_loses_nothing(
+async def test_publisher_buffers_while_the_broker_is_away_and_drains_when_it_returns(
         broker: MqttBroker) -> None:
     publisher = MqttPublisher.from_url(f"{broker.url}/buf")
     await publisher.start()
     await asyncio.wait_for(publisher.connected.wait(), 10)
+    publisher.put(reading(-1))
+    await wait_until(lambda: publisher.published == 1, 10, "the first reading acknowledged")
     broker.stop()
     for n in range(200):  # readings keep coming while the broker is gone: put never blocks
         publisher.put(reading(n))
-    await asyncio.sleep(0.3)
-    assert publisher.backlog > 0
+    await wait_until(lambda: not publisher.connected.is_set(), 10, "the publisher to see the loss")
+    # Nothing acknowledged, nothing dropped: all 200 wait for the broker.
+    assert (publisher.backlog, publisher.published, publisher.dropped) == (200, 1, 0)
     broker.start()
-    got: list[tuple[str, dict]] = []
-    ready = asyncio.Event()
-    # The listener subscribes first; whatever was published before it joined is counted too.
-    listener = asyncio.create_task(subscribe_all(broker, "buf/#", got, ready))
-    await asyncio.wait_for(ready.wait(), 10)
+    got, listener = await listen(broker, "buf/#")
+    # Still running: the buffer drains on reconnecting, not only when stopped.
+    await wait_until(lambda: publisher.backlog == 0, 20, "the backlog to drain")
     for n in range(200, 300):
         publisher.put(reading(n))
     assert await publisher.stop(timeout=20) == 0
-    assert publisher.published >= 300
+    assert (publisher.published, publisher.dropped) == (301, 0)  # each acknowledged once
     await wait_until(lambda: {int(p["value"]) for _, p in got} >= set(range(200, 300)), 10,
                      "readings put after the broker came back")
     listener.cancel()
 
 
+class Relay:
+    """A TCP relay to the broker that can cut its links and refuse new ones: a network outage
+    between publisher and broker while a subscriber, connected directly, sees everything."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._pipe, HOST, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.transport.abort()
+        self._writers.clear()
+        await self._server.wait_closed()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(HOST, self.target_port)
+        self._writers += [writer, up_writer]
+
+        async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.transport.abort()
+
+        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+
+
+async def test_publisher_delivers_every_reading_put_while_its_link_was_down(
+        broker: MqttBroker) -> None:
+    got, listener = await listen(broker, "cut/#")
+    relay = Relay(broker.port)
+    await relay.up()
+    publisher = MqttPublisher.from_url(f"mqtt://{HOST}:{relay.port}/cut")
+    await publisher.start()
+    await asyncio.wait_for(publisher.connected.wait(), 10)
+    for n in range(100):
+        publisher.put(reading(n))
+    await relay.down()
+    await wait_until(lambda: not publisher.connected.is_set(), 10, "the publisher to see the loss")
+    for n in range(100, 300):
+        publisher.put(reading(n))
+    assert publisher.backlog >= 200 and publisher.dropped == 0
+    await relay.up()
+    await wait_until(lambda: publisher.backlog == 0, 20, "the backlog to drain")
+    assert await publisher.stop(timeout=20) == 0
+    await wait_until(lambda: {int(p["value"]) for _, p in got} >= set(range(300)), 10,
+                     "every reading at the subscriber")
+    listener.cancel()
+
+
 async def test_publisher_over_its_buffer_limit_drops_only_the_oldest(
         broker: MqttBroker) -> None:
-    got: list[tuple[str, dict]] = []
-    ready = asyncio.Event()
-    listener = asyncio.create_task(subscribe_all(broker, "full/#", got, ready))
-    await asyncio.wait_for(ready.wait(), 10)
+    got, listener = await listen(broker, "full/#")
     publisher = MqttPublisher.from_url(f"{broker.url}/full", buffer_limit=4)
     await publisher.start()
     await asyncio.wait_for(publisher.connected.wait(), 10)

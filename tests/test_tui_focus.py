@@ -168,7 +168,7 @@ async def test_panel_keys_do_nothing_while_the_lookup_covers_the_grid(tmp_path: 
             await pilot.press("d", "space")
             await pilot.pause()
             assert len(app.screen_stack) == 1 and not app.link.engine.sensors["temp_a"].paused
-            assert app.check_action("remove_sensor", ()) is None  # shown disabled
+            assert app.check_action("remove_sensor", ()) is False  # hidden, not even greyed
             await pilot.press("escape")
             await until(pilot, lambda: isinstance(app.focused, SensorPanel), "a panel")
             assert app.check_action("remove_sensor", ()) is True

@@ -22,6 +22,7 @@ from sensortop.tui.app import ACTIONS, SensortopApp
 from sensortop.tui.sampling import ThreadedLink
 from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen
+from sensortop.tui.widgets.lookup_pane import LookupPane
 from sensortop.tui.widgets.sensor_panel import ALARM_VALUE_STYLE, FOCUS_MARK
 from sensortop.tui.widgets.status_line import StatusLine
 
@@ -100,6 +101,25 @@ async def test_footer_shows_help_and_quit_at_80x24(tmp_path: Path) -> None:
             region = keys[action].region
             assert region.width > 0 and region.right <= 80, (action, region)
         assert keys["help"].region.x < keys["quit"].region.x
+
+
+async def test_footer_keeps_help_and_quit_while_the_lookup_covers_the_grid_at_80x24(
+        tmp_path: Path) -> None:
+    app = make_app(tmp_path, 4)
+    fill_all(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        # In the rows (not the input, which takes letters as text) every app key works.
+        app.query_one(LookupPane).query_one("#lookup-table").focus()
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        keys = {key.action: key for key in footer.query(FooterKey)}
+        for action in ("help", "quit", "app.focus_panels"):
+            region = keys[action].region
+            assert region.width > 0 and region.right <= 80, (action, region)
+        assert "remove_sensor" not in keys  # the panels are out of sight: their keys too
 
 
 async def test_status_line_shows_the_sensor_count_at_80x24(tmp_path: Path) -> None:

@@ -160,8 +160,8 @@ def deferred_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for held_signum, handler in previous.items():
+            signal.signal(held_signum, handler)
     if signal.SIGTERM in caught:
         raise SystemExit(128 + signal.SIGTERM)
     if caught:
@@ -185,7 +185,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "check-config":
         from sensortop.config import load_config
 
-        config = load_config(args.path, need_sensors=True)
+        config = _check_outputs(load_config(args.path, need_sensors=True))
         print(f"{args.path}: OK, {count_of(len(config.sensors), 'sensor')}")
         return EXIT_OK
     if command == "lookup":
@@ -232,7 +232,18 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _load(flag: str | None, need_sensors: bool = False) -> Config:
     from sensortop.config import load_config, resolve_config_path
 
-    return load_config(resolve_config_path(flag), need_sensors=need_sensors)
+    return _check_outputs(load_config(resolve_config_path(flag), need_sensors=need_sensors))
+
+
+def _check_outputs(config: Config) -> Config:
+    """The ``[[outputs]]`` kinds' own fields, checked by the sinks layer that knows them."""
+    from sensortop.config import ConfigError
+    from sensortop.sinks.registry import check_outputs
+
+    problems = check_outputs(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
 def _log_dir(config: Config, flag: str | None) -> Path:

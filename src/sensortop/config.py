@@ -19,7 +19,7 @@ from typing import Any
 
 from sensortop.fields import Field, show
 from sensortop.kinds import KindUnavailable, kind_names, source_class
-from sensortop.model import Config, Limits, MonitorSpec, SensorSpec
+from sensortop.model import Config, Limits, MonitorSpec, OutputSpec, SensorSpec
 
 ID_PATTERN = re.compile(r"[a-z0-9_]{1,64}")
 """A whole id (``fullmatch``: a trailing newline is not part of a valid id)."""
@@ -209,9 +209,9 @@ def parse_config(data: dict[str, Any], file: str,
     """Validate a parsed TOML document; return the config and the problems found."""
     problems: list[Problem] = []
     for key in data:
-        if key not in ("monitor", "sensors"):
+        if key not in ("monitor", "sensors", "outputs"):
             problems.append(Problem(file, "top level", key, "unknown key",
-                                    "only [monitor] and [[sensors]] are allowed"))
+                                    "only [monitor], [[sensors]] and [[outputs]] are allowed"))
     monitor = _parse_monitor(data.get("monitor", {}), file, problems)
     if base_dir is not None and not monitor.log_dir.is_absolute():
         monitor.log_dir = base_dir / monitor.log_dir
@@ -241,14 +241,38 @@ def parse_config(data: dict[str, Any], file: str,
             f"{HISTORY_POINT_BYTES} bytes is {needed / 10**6:,.0f} MB of memory; "
             f"the cap is {MAX_HISTORY_BYTES // 10**6:,} MB",
             "keep fewer points per sensor; the log keeps everything anyway"))
-    return Config(None, monitor, sensors), problems
+    outputs = _parse_outputs(data.get("outputs", []), file, base_dir, problems)
+    return Config(None, monitor, sensors, outputs), problems
+
+
+def _parse_outputs(raw: Any, file: str, base_dir: Path | None,
+                   problems: list[Problem]) -> list[OutputSpec]:
+    """The shape of ``[[outputs]]``: tables, each with a string ``kind``."""
+    if not isinstance(raw, list):
+        problems.append(Problem(file, "top level", "outputs", "must be an array of tables",
+                                "write each output as [[outputs]]"))
+        return []
+    outputs = []
+    for index, table in enumerate(raw):
+        if not isinstance(table, dict):
+            problems.append(Problem(file, f"outputs[{index}]", None, "must be a table"))
+            continue
+        kind = table.get("kind", "")  # a missing kind is reported with the kinds' fields
+        if not isinstance(kind, str):
+            problems.append(Problem(file, f"outputs[{index}]", "kind",
+                                    f"must be a name; got {show(kind)}",
+                                    "which output, e.g. kind = \"jsonl\" or \"mqtt\""))
+            continue
+        options = {k: v for k, v in table.items() if k != "kind"}
+        outputs.append(OutputSpec(kind, options, index, file, base_dir))
+    return outputs
 
 
 def _parse_monitor(raw: Any, file: str, problems: list[Problem]) -> MonitorSpec:
     if not isinstance(raw, dict):
         problems.append(Problem(file, "top level", "monitor", "must be a table"))
         return MonitorSpec()
-    values = _check_fields(raw, MONITOR_FIELDS, file, "[monitor]", problems)
+    values = check_fields(raw, MONITOR_FIELDS, file, "[monitor]", problems)
     log_dir = values.get("log_dir", "logs")
     if not log_dir.strip():
         problems.append(Problem(file, "[monitor]", "log_dir", "must not be empty",
@@ -291,7 +315,7 @@ def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem]
                                 f"one of: {', '.join(kind_names())}"))
     kind_ok = kind_class is not None
     allowed = SENSOR_FIELDS + kind_fields
-    values = _check_fields(raw, allowed, file, where, problems, check_unknown=kind_ok)
+    values = check_fields(raw, allowed, file, where, problems, check_unknown=kind_ok)
     sensor_id = values.get("id")
     if isinstance(sensor_id, str) and not ID_PATTERN.fullmatch(sensor_id):
         problems.append(Problem(file, where, "id", f"{show(sensor_id)} is not a valid id",
@@ -316,7 +340,7 @@ def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem]
                         f"{type(exc).__name__}: {exc}"]
         for message in messages:
             problems.append(Problem(file, where, None, str(message)))
-    if len(problems) > before:
+    if len(problems) > before or not isinstance(sensor_id, str):
         return None
     return SensorSpec(
         id=sensor_id,
@@ -347,7 +371,7 @@ def _parse_limits(raw: dict[str, Any] | None, file: str, where: str,
     if not raw:
         return Limits()
     found: list[Problem] = []
-    values = _check_fields(raw, LIMIT_FIELDS, file, where, found)
+    values = check_fields(raw, LIMIT_FIELDS, file, where, found)
     for problem in found:  # name the field as the add form and the README do: limits.lo
         problems.append(Problem(problem.file, problem.where, f"limits.{problem.field}",
                                 problem.message, problem.hint))
@@ -374,7 +398,7 @@ def _parse_limits(raw: dict[str, Any] | None, file: str, where: str,
     return limits
 
 
-def _check_fields(raw: dict[str, Any], fields: tuple[Field, ...], file: str, where: str,
+def check_fields(raw: dict[str, Any], fields: tuple[Field, ...], file: str, where: str,
                   problems: list[Problem], check_unknown: bool = True) -> dict[str, Any]:
     by_name = {f.name: f for f in fields}
     values: dict[str, Any] = {}
@@ -382,7 +406,7 @@ def _check_fields(raw: dict[str, Any], fields: tuple[Field, ...], file: str, whe
         spec = by_name.get(key)
         if spec is None:
             if check_unknown:
-                close = _closest(key[:100], by_name)
+                close = closest(key[:100], by_name)
                 hint = f"did you mean '{close}'?" if close else f"allowed: {', '.join(by_name)}"
                 problems.append(Problem(file, where, key, "unknown key", hint))
             continue
@@ -396,7 +420,7 @@ def _check_fields(raw: dict[str, Any], fields: tuple[Field, ...], file: str, whe
     return values
 
 
-def _closest(key: str, names: dict[str, Field]) -> str | None:
+def closest(key: str, names: dict[str, Field]) -> str | None:
     import difflib
 
     match = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)

@@ -126,7 +126,7 @@ def _edit_one_table(source: str, raw: Any, wanted: dict[str, Any]) -> str | None
     before = sensor_table(old.sensors[0])
     try:
         doc = tomlkit.parse(source)
-        table = doc["sensors"][0]  # type: ignore[index]
+        table = doc["sensors"][0]
     except Exception:  # tomlkit's own errors: write the table afresh instead
         return None
     for key in [*before, *(k for k in wanted if k not in before)]:
@@ -183,9 +183,9 @@ def _edit_sensor_tables(old_text: str, wanted: list[dict[str, Any]]) -> str | No
     if not isinstance(old_raw, list) or len(sensor_pieces) != len(old_raw):
         return None  # e.g. sensors = [ {...} ] inline: not tables to edit one by one
     old_by_id: dict[Any, int] = {}
-    for index, raw in enumerate(old_raw):
+    for position, raw in enumerate(old_raw):
         if isinstance(raw, dict):
-            old_by_id.setdefault(raw.get("id"), index)
+            old_by_id.setdefault(raw.get("id"), position)
     kept: list[tuple[int, dict[str, Any]]] = []  # (old index, wanted) in the new order
     added: list[dict[str, Any]] = []
     for table in wanted:
@@ -256,7 +256,7 @@ def _rebuild_with_tomlkit(old_text: str, wanted: list[dict[str, Any]]) -> str:
     new_array = tomlkit.aot()
     for table in wanted:
         rendered = tomlkit.parse(_render_sensor(table))["sensors"]
-        new_array.append(rendered[0])  # type: ignore[index]
+        new_array.append(rendered[0])
     if "sensors" in doc:
         doc["sensors"] = new_array
     else:

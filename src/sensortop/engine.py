@@ -26,7 +26,7 @@ from sensortop.alarms import AlarmEvaluator
 from sensortop.history import History
 from sensortop.kinds import make_source
 from sensortop.model import SensorSpec
-from sensortop.readings import AlarmState, Reading, Status
+from sensortop.readings import AlarmState, AlarmTransition, Reading, Status
 from sensortop.sources import Sample, Source, StreamingSource
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ BACKOFF_MAX = 30.0
 STALE_INTERVALS = 3.0
 
 Subscriber = Callable[[Reading], None]
+EventSubscriber = Callable[[Reading | AlarmTransition], None]
 
 
 def describe_error(exc: BaseException) -> str:
@@ -135,6 +136,7 @@ class Engine:
         self.lateness = LatenessLog()
         self.readings_total = 0
         self._subscribers: list[Subscriber] = []
+        self._event_subscribers: list[EventSubscriber] = []
         self._running = False
         for spec in specs:
             self.add(spec)
@@ -147,6 +149,12 @@ class Engine:
         """
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback)
+
+    def subscribe_events(self, callback: EventSubscriber) -> Callable[[], None]:
+        """Like ``subscribe``, and also ``callback(transition)`` whenever a sensor's alarm
+        state changes, just before the reading that changed it (sinks use this)."""
+        self._event_subscribers.append(callback)
+        return lambda: self._event_subscribers.remove(callback)
 
     # -- lifecycle -------------------------------------------------------------
     @property
@@ -226,8 +234,12 @@ class Engine:
     def _emit(self, state: SensorState, ts: float, value: float | None, status: Status,
               error: str | None = None) -> None:
         alarm = AlarmState.NORMAL
+        transition = None
         if status is Status.OK and state.alarms.active:
+            before = state.alarms.state
             alarm = state.alarms.update(value)  # type: ignore[arg-type]
+            if alarm is not before:
+                transition = _transition(state, ts, before, alarm, value)  # type: ignore[arg-type]
         reading = Reading(ts, state.spec.id, value, state.spec.units, status, error, alarm)
         state.history.append(ts, value)
         state.last_reading = reading
@@ -240,6 +252,12 @@ class Engine:
                 callback(reading)
             except Exception:  # a broken subscriber must not stop sampling
                 log.exception("reading subscriber %r failed", callback)
+        for item in (transition, reading) if transition is not None else (reading,):
+            for sink in self._event_subscribers:
+                try:
+                    sink(item)
+                except Exception:  # a broken sink must not stop sampling
+                    log.exception("sink %r failed", sink)
 
     async def _poll_loop(self, state: SensorState) -> None:
         loop = asyncio.get_running_loop()
@@ -365,6 +383,20 @@ def _check_timing(spec: SensorSpec) -> None:
         if not ok or not math.isfinite(value) or value <= 0:
             raise ValueError(f"sensor {spec.id!r}: {name} must be a positive, finite number "
                              f"of seconds; got {value!r}")
+
+
+def _transition(state: SensorState, ts: float, before: AlarmState, after: AlarmState,
+                value: float) -> AlarmTransition:
+    """The event for a change of alarm state, naming the limit that was crossed."""
+    falling_back = after is AlarmState.NORMAL or (
+        _SEVERITY[after] < _SEVERITY[before] and after.value in before.value)  # hihi -> hi
+    crossed = before if falling_back else after
+    limit = getattr(state.alarms.limits, crossed.value, None)
+    return AlarmTransition(ts, state.spec.id, before, after, value, limit)
+
+
+_SEVERITY = {AlarmState.NORMAL: 0, AlarmState.LO: 1, AlarmState.HI: 1,
+             AlarmState.LOLO: 2, AlarmState.HIHI: 2}
 
 
 def _status_of(exc: BaseException) -> Status:

@@ -1,9 +1,9 @@
-"""Reading -> JSON line, byte for byte as DESIGN.md shows the log line.
+"""Reading -> JSON line, byte for byte as the README's "The log files" shows it.
 
 Serialisation is the recorder's real cost, so the line is assembled from
 cached pieces: the per-second timestamp prefix and the JSON-encoded sensor id
 and units are computed once; only the value and the milliseconds change.
-That is faster than building a dict for orjson, and keeps DESIGN.md's
+That is faster than building a dict for orjson, and keeps the README's
 ``{"ts": "...", "sensor": ...}`` spacing exactly.
 """
 

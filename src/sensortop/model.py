@@ -92,12 +92,36 @@ class MonitorSpec:
 
 
 @dataclass(slots=True)
+class OutputSpec:
+    """One ``[[outputs]]`` table: its kind and the rest of its keys, as written.
+
+    The kind's own fields are checked by the sinks layer, which knows the kinds
+    (``sensortop.sinks.registry.check_outputs``); the config layer checks the shape.
+    """
+
+    kind: str
+    options: dict[str, Any]
+    index: int
+    file: str = "<config>"
+    base_dir: Path | None = field(default=None, compare=False)
+
+    @property
+    def where(self) -> str:
+        """The table's place in messages; an odd kind is shown escaped and cut."""
+        kind = self.kind if self.kind.isprintable() and len(self.kind) <= 64 \
+            else ascii(self.kind[:64])
+        return f"outputs[{self.index}]" + (f" ({kind})" if self.kind else "")
+
+
+@dataclass(slots=True)
 class Config:
-    """A loaded config: where it came from, the monitor settings, the sensors."""
+    """A loaded config: where it came from, the monitor settings, the sensors, the outputs."""
 
     path: Path | None
     monitor: MonitorSpec
     sensors: list[SensorSpec]
+    outputs: list[OutputSpec] = field(default_factory=list)
+    """Empty: the one JSON Lines log to [monitor] log_dir (README "Outputs")."""
 
     @property
     def name(self) -> str:

@@ -1,12 +1,13 @@
 """Publish every reading to an MQTT broker: how sensortop grows past one machine.
 
-``sensortop record --publish mqtt://host:port/prefix`` sends each reading, as
-its log line, to ``<prefix>/<sensor_id>`` with QoS 1. The engine's callback
-only appends to a buffer; one task drains it, so a slow or absent broker never
-blocks sampling. A reading leaves the buffer only once the broker has
-acknowledged it, so a broker that goes away briefly loses nothing: the client
-reconnects with backoff and carries on from the first unacknowledged reading
-(QoS 1 is at-least-once, so a reading in flight at the drop may arrive twice).
+The ``mqtt`` output (``[[outputs]] kind = "mqtt"``, or ``sensortop record --publish
+mqtt://host:port/prefix``; see ``sensortop.sinks.mqtt``) sends each reading, as
+its log line, to ``<prefix>/<sensor_id>`` with QoS 1. ``put`` only appends to a
+buffer; one task drains it, so a slow or absent broker never blocks sampling.
+A reading leaves the buffer only once the broker has acknowledged it, so a
+broker that goes away briefly loses nothing: the client reconnects with backoff
+and carries on from the first unacknowledged reading (QoS 1 is at-least-once,
+so a reading in flight at the drop may arrive twice).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -25,8 +25,6 @@ from sensortop.readings import Reading
 
 if TYPE_CHECKING:
     import aiomqtt
-
-    from sensortop.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +86,6 @@ class MqttPublisher:
         self._buffer_limit = buffer_limit
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._unsubscribe: Callable[[], None] | None = None
         self._stopping = False
 
     @classmethod
@@ -101,34 +98,33 @@ class MqttPublisher:
         """Readings not yet acknowledged by the broker."""
         return len(self._pending)
 
+    @property
+    def pending(self) -> list[Reading]:
+        """The readings not yet acknowledged, oldest first (what ``stop`` could not deliver)."""
+        return list(self._pending)
+
     def topic_for(self, sensor_id: str) -> str:
         return f"{self.address.prefix}/{sensor_id}"
 
     def put(self, reading: Reading) -> None:
-        """The engine's callback: buffer and return at once."""
+        """Buffer and return at once (called on the engine's loop)."""
         if len(self._pending) >= self._buffer_limit:
             self._pending.popleft()
             self.dropped += 1
         self._pending.append(reading)
         self._wakeup.set()
 
-    async def start(self, engine: Engine | None = None) -> None:
-        """Subscribe to ``engine``'s readings (if given) and start publishing in the background."""
-        if engine is not None:
-            unsubscribe = engine.subscribe(self.put)
-            self._unsubscribe = unsubscribe if callable(unsubscribe) else None
+    async def start(self) -> None:
+        """Start publishing in the background; ``put`` feeds it."""
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name=f"publish:{self.address}")
 
     async def stop(self, timeout: float = 5.0) -> int:
         """Stop taking readings, publish what is buffered (for up to ``timeout`` s), disconnect.
 
-        Returns how many readings could not be delivered (0 when all went out).
+        Returns how many readings could not be delivered (0 when all went out);
+        ``pending`` holds them.
         """
-        if self._unsubscribe is not None:
-            with contextlib.suppress(ValueError):
-                self._unsubscribe()
-            self._unsubscribe = None
         self._stopping = True
         self._wakeup.set()
         if self._task is not None:
@@ -139,11 +135,7 @@ class MqttPublisher:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             self._task = None
-        left = len(self._pending)
-        if left:
-            log.warning("%d readings not delivered to %s: %s", left, self.address,
-                        self.last_error or "broker unreachable")
-        return left
+        return len(self._pending)
 
     async def _run(self) -> None:
         import aiomqtt
@@ -166,7 +158,7 @@ class MqttPublisher:
 
     def _client(self, aiomqtt: object) -> aiomqtt.Client:
         a = self.address
-        return aiomqtt.Client(  # type: ignore[attr-defined, no-any-return]
+        return aiomqtt.Client(  # type: ignore[attr-defined]
             a.host, port=a.port, username=a.username, password=a.password,
             identifier=self.client_id, timeout=5.0, keepalive=30,
             max_inflight_messages=IN_FLIGHT)

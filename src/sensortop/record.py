@@ -1,4 +1,4 @@
-"""``sensortop record``: the engine and recorder with no UI.
+"""``sensortop record``: the engine and its outputs with no UI.
 
 Stops on --duration, Ctrl-C or SIGTERM with every reading flushed, showing a
 one-line progress display on a terminal and a summary at the end.
@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from sensortop.config import ConfigError
 from sensortop.model import Config
 from sensortop.session import SamplingSession
 
@@ -26,7 +27,6 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
                  publish: str | None = None, out: TextIO | None = None) -> int:
     """Run until stopped; return the exit code."""
     out = out or sys.stderr
-    publisher = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # First of all, so a SIGTERM or Ctrl-C during a slow start still stops cleanly.
@@ -35,24 +35,25 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
             loop.add_signal_handler(signum, stop.set)
     started = time.monotonic()
     try:
-        session = SamplingSession(config, log_dir)
+        session = SamplingSession(config, log_dir, publish)
     except (ValueError, OSError) as exc:  # a spec built in code that the engine refuses
         _remove_signal_handlers(loop)
         print(f"sensortop record: cannot start sampling: {exc}", file=out, flush=True)
         return 1
+    except ConfigError as exc:  # [[outputs]] built in code, not checked by the CLI
+        _remove_signal_handlers(loop)
+        print(f"sensortop record: cannot start sampling:\n{exc}", file=out, flush=True)
+        return 2
     progress = out.isatty()
     handler = _LineHandler(out, progress)
     logging.getLogger("sensortop").addHandler(handler)
     try:
         await session.start()
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
-              f"{session.recorder.path}", file=out, flush=True)
-        if publish and not stop.is_set():
-            from sensortop.publish import MqttPublisher
-
-            publisher = MqttPublisher.from_url(publish)
-            await publisher.start(session.engine)
-            print(f"publishing every reading to {publish}", file=out, flush=True)
+              f"{_shown(session.recorder.path)}", file=out, flush=True)
+        for sink in session.sinks[1:]:
+            print(f"also sending every reading to {sink.kind} output {sink.name}",
+                  file=out, flush=True)
         deadline = started + duration if duration is not None else None
         while not stop.is_set():
             wait = PROGRESS_EVERY
@@ -67,19 +68,27 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     finally:
         if progress:
             print(file=out)
-        await session.engine.stop()
-        undelivered = await publisher.stop() if publisher is not None else 0
-        await session.stop()
+        reports = await session.stop()
         _remove_signal_handlers(loop)
         logging.getLogger("sensortop").removeHandler(handler)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
-    if publisher is not None:
-        print(f"published {count_of(publisher.published, 'reading')} to {publish}"
-              + (f"; {undelivered:,} could not be delivered ({publisher.last_error})"
-                 if undelivered else ""), file=out, flush=True)
+    if reports[0].failed or (reports[0].undelivered and not session.recorder.error):
+        print(f"log {session.primary.name}: {reports[0].undelivered:,} readings not written "
+              f"({reports[0].error or 'no reason given'})", file=out, flush=True)
+    for sink, report in zip(session.sinks[1:], reports[1:], strict=True):
+        delivered = sink.delivered
+        text = f"{sink.kind} output {sink.name}: "
+        text += "stopped" if delivered is None else f"{count_of(delivered, 'reading')} sent"
+        if report.undelivered:
+            text += (f"; {report.undelivered:,} could not be delivered"
+                     f" ({report.error or 'no reason given'})")
+        elif report.error:
+            text += f"; {report.error}"
+        print(text, file=out, flush=True)
     # Readings saved to a rescue file are not lost, but they are not in the log
     # the caller asked for either: a script must hear of it.
-    failed = session.recorder.error is not None or undelivered
+    failed = session.recorder.error is not None or any(
+        r.undelivered or r.failed for r in reports)
     return 1 if failed else 0
 
 
@@ -120,6 +129,12 @@ def _progress_line(session: SamplingSession, started: float) -> str:
     return line[:200].ljust(80)
 
 
+def _shown(path: object) -> str:
+    """A path for one line of output: a NUL or control character shown escaped."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
 def summary(session: SamplingSession, elapsed: float) -> str:
     """A per-sensor table of what was recorded, and where."""
     engine, recorder = session.engine, session.recorder
@@ -131,9 +146,14 @@ def summary(session: SamplingSession, elapsed: float) -> str:
         rows.append(f"{state.id:<24} {state.readings:>9,} {state.readings - state.failures:>9,} "
                     f"{state.failures:>7,}  {last_text}")
     p50, p99 = engine.lateness.percentiles(50, 99)
-    files = ", ".join(str(p) for p in recorder.paths) or "(none)"
-    rows.append(f"{count_of(engine.readings_total, 'reading')} in {elapsed:.1f} s; "
-                f"{recorder.written:,} written to {files}")
+    files = ", ".join(_shown(p) for p in recorder.paths) or "(none)"
+    line = (f"{count_of(engine.readings_total, 'reading')} in {elapsed:.1f} s; "
+            f"{recorder.written - recorder.rescued:,} written to {files}")
+    if recorder.rescued:
+        line += f"; {recorder.rescued:,} in the rescue file {_shown(recorder.rescue_path)}"
+    if recorder.lost:
+        line += f"; {recorder.lost:,} lost with deleted files"
+    rows.append(line)
     if math.isfinite(p50) and math.isfinite(p99):
         rows.append(f"sampling lateness p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
     else:  # nothing polled yet (a stop within the first interval, or streaming sensors only)

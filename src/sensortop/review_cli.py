@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sensortop.review.blocks import LogPathError
+from sensortop.review.formatting import alarm_text, duration, number, short_time
 from sensortop.review.logdata import LogData
 from sensortop.review.reader import read_logs
 from sensortop.review.safetext import printable
@@ -215,8 +216,8 @@ def format_table(summaries: list[SensorSummary]) -> str:
     for s in summaries:
         rows.append([
             printable(s.sensor), printable(s.units), str(s.count),
-            _short_time(s.first), _short_time(s.last),
-            _num(s.min), _num(s.max), _num(s.mean), _num(s.std),
+            short_time(s.first), short_time(s.last),
+            number(s.min), number(s.max), number(s.mean), number(s.std),
             "/".join(str(v) for v in s.statuses.values()),
             alarm_text(s.alarm_seconds),
             f"{s.gaps.count} ({duration(s.gaps.longest)})" if s.gaps.count else "0",
@@ -231,27 +232,6 @@ def format_table(summaries: list[SensorSummary]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def alarm_text(seconds: dict[str, float]) -> str:
-    """Time in each non-normal alarm state, e.g. ``hi 12m hihi 30s``; ``-`` if none."""
-    parts = [f"{name} {duration(t)}" for name, t in seconds.items() if name != "normal" and t > 0]
-    return " ".join(parts) or "-"
-
-
-def duration(seconds: float) -> str:
-    """A short human duration: ``45s``, ``12m``, ``3.5h``, ``2.1d``."""
-    if seconds < 120:
-        return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
-
-
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.6g}"
-
-
 def _iso(ts: float | None) -> str | None:
     """The log's own time format: ISO-8601 UTC with milliseconds and Z."""
     if ts is None:
@@ -259,10 +239,6 @@ def _iso(ts: float | None) -> str | None:
     millis = round(ts * 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(millis // 1000)) + \
         f".{millis % 1000:03d}Z"
-
-
-def _short_time(ts: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
 
 
 def _wants_progress(err: TextIO, paths: list[str]) -> bool:

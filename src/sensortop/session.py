@@ -1,6 +1,11 @@
-"""One sampling run: the engine wired to the recorder. Both faces use it.
+"""One sampling run: the engine wired to its outputs (sinks). Both faces use it.
 
 ``SamplingSession`` lives on the caller's event loop (``sensortop record``).
+It owns the order: sinks start before the engine, so no reading arrives at a
+sink that is not ready; the engine stops before the sinks, so every reading
+it made reaches them; each sink then gets the same deadline to deliver what it
+holds, and one that fails or hangs neither delays the others past it nor goes
+unreported (``stop`` returns a ``SinkReport`` for each).
 ``ThreadedSession`` runs the same thing on an event loop of its own in a
 daemon thread, so a slow frame in the dashboard never delays a reading; the
 dashboard reads history buffers directly (appends are atomic enough for
@@ -10,42 +15,121 @@ drawing) and changes sensors through ``call()``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from sensortop.engine import Engine
 from sensortop.model import Config
 from sensortop.recorder import Recorder
+from sensortop.sinks.base import Sink, SinkItem
+from sensortop.sinks.jsonl import JsonlSink
+from sensortop.sinks.registry import build_sinks
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 5.0
+"""Seconds every sink gets, together, to deliver what it holds once sampling has stopped."""
+STOP_GRACE = 5.0
+"""Past its deadline a sink that has still not returned is given up on (and reported)."""
+
+
+@dataclass(slots=True)
+class SinkReport:
+    """How one sink ended: what it could not deliver, and why."""
+
+    name: str
+    kind: str
+    undelivered: int = 0
+    items: list[SinkItem] = field(default_factory=list)
+    """The undelivered items the sink handed back (fewer than ``undelivered`` when some
+    were dropped earlier, or the sink failed or hung)."""
+    error: str | None = None
+    failed: bool = False
+    """Its stop raised or overran the deadline: what it held may be lost."""
 
 
 class SamplingSession:
-    """Engine + recorder for one config; start/stop in the right order."""
+    """Engine + sinks for one config; start/stop in the right order."""
 
-    def __init__(self, config: Config, log_dir: Path | None = None) -> None:
+    def __init__(self, config: Config, log_dir: Path | None = None,
+                 publish: str | None = None) -> None:
         self.config = config
         self.log_dir = Path(log_dir) if log_dir is not None else config.monitor.log_dir
         self.engine = Engine(config.sensors, history=config.monitor.history)
-        self.recorder = Recorder(self.log_dir,
-                                 rotate_bytes=int(config.monitor.rotate_mb * 1024 * 1024))
-        self._unsubscribe: Callable[[], None] | None = None
+        self.sinks: list[Sink] = build_sinks(config, self.log_dir, publish)
+        self.reports: list[SinkReport] = []
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    @property
+    def primary(self) -> JsonlSink:
+        """The run's JSON Lines log (always the first sink)."""
+        sink = self.sinks[0]
+        assert isinstance(sink, JsonlSink)
+        return sink
+
+    @property
+    def recorder(self) -> Recorder:
+        """The log writer the dashboard's status line and ``record`` show."""
+        return self.primary.recorder
 
     async def start(self) -> None:
-        await self.recorder.start()
-        self._unsubscribe = self.engine.subscribe(self.recorder.put)
+        """Start every sink, then the engine."""
+        for sink in self.sinks:
+            await sink.start()
+            self._unsubscribe.append(self.engine.subscribe_events(sink.put))
         await self.engine.start()
 
-    async def stop(self) -> None:
-        """Stop sampling first, then flush every reading to disk."""
+    async def stop(self, timeout: float = STOP_TIMEOUT) -> list[SinkReport]:
+        """Stop sampling first, then give every sink until one deadline to deliver."""
         await self.engine.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        await self.recorder.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        deadline = time.monotonic() + timeout
+        self.reports = list(await asyncio.gather(*(_stop_one(sink, deadline)
+                                                    for sink in self.sinks)))
+        return self.reports
+
+
+async def _stop_one(sink: Sink, deadline: float) -> SinkReport:
+    report = SinkReport(sink.name, sink.kind)
+    task = asyncio.ensure_future(sink.stop(deadline))
+    try:
+        report.items = list(await asyncio.wait_for(
+            asyncio.shield(task), max(deadline + STOP_GRACE - time.monotonic(), 0.0)))
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        report.error = "did not stop by its deadline"
+        report.failed = True
+    except Exception as exc:  # a failing sink must not cost the others their stop
+        report.error = f"failed to stop: {exc or type(exc).__name__}"
+        report.failed = True
+        log.warning("output %s failed to stop", sink.name, exc_info=True)
+    report.undelivered = max(len(report.items), _count(lambda: sink.backlog)) + \
+        _count(lambda: sink.dropped)
+    if report.error is None and report.undelivered:
+        report.error = sink.error
+    if report.undelivered:
+        log.info("%d items not delivered to %s: %s", report.undelivered, sink.name,
+                    report.error or "no reason given")
+    return report
+
+
+def _count(read: Callable[[], int]) -> int:
+    try:
+        return max(int(read()), 0)
+    except Exception:  # a broken sink still gets reported, with what it handed back
+        return 0
 
 
 class ThreadedSession:

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 
 class Outcome(StrEnum):
@@ -95,7 +95,7 @@ def _text(value: Any) -> str | None:
     return clean_text(value) if isinstance(value, str) and value else None
 
 
-def valid_cid(value: Any) -> bool:
+def valid_cid(value: Any) -> TypeGuard[int]:
     """A JSON value that can be a PubChem CID: a positive integer of sane size."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < MAX_CID
 

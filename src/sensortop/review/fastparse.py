@@ -71,7 +71,7 @@ class PlainLines:
     status: np.ndarray  # int8 code, index into _STATUS_BYTES
     alarm: np.ndarray  # int8 code, 0 normal, else index + 1 into _ALARM_BYTES
     sensor: np.ndarray  # int32 index into ``names``
-    names: list[str]
+    names: list[str | None]  # None: not valid text; its lines are in ``rest``
     units: list[str]  # units of each name's last plain line in the block
     rest: np.ndarray  # bool per line of the block: not plain, needs the slow path
     last: np.ndarray  # int64 line (within the block) of each name's last plain line

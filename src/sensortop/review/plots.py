@@ -53,6 +53,7 @@ def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
     ts, value = series.ts[keep], series.value[keep]
     width, height = max(width, 20), max(height, 6)
     plt.clear_figure()
+    plt.limit_size(False, False)  # the size asked for, not plotext's idea of the terminal's
     plt.plot_size(width, height)
     plt.theme("pro" if color else "clear")
     units = f" ({printable(series.units)})" if series.units else ""

@@ -17,6 +17,7 @@ import zlib
 from typing import ClassVar
 
 from sensortop.fields import Field
+from sensortop.model import SensorSpec
 from sensortop.sources.base import PolledSource, SourceError
 
 
@@ -36,7 +37,7 @@ class SimulatedSource(PolledSource):
         Field("seed", int, None, "random seed for a repeatable signal", optional=True),
     )
 
-    def __init__(self, spec) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, spec: SensorSpec) -> None:
         super().__init__(spec)
         opts = self.options
         seed = opts.get("seed")

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from sensortop.config import LIMIT_KEYS, SENSOR_FIELDS, ConfigError, make_sensor
 from sensortop.fields import Field
@@ -98,6 +98,8 @@ class AddSensorScreen(ModalScreen[SensorSpec | None]):
             with Horizontal(id="add-buttons"):
                 yield Button("Add", variant="primary", id="add-ok")
                 yield Button("Cancel", id="add-cancel")
+        # Its own footer: the dashboard's underneath would offer keys that do nothing here.
+        yield Footer()
 
     async def on_mount(self) -> None:
         await self._show_kind_fields("simulated")
@@ -173,9 +175,9 @@ class AddSensorScreen(ModalScreen[SensorSpec | None]):
         return spec
 
     def _show_problems(self, problems: dict[str, str]) -> None:
-        for note in self.query(FieldNote).results(FieldNote):
-            note.show_problem(None)
-        leftover = []
+        for shown in self.query(FieldNote).results(FieldNote):
+            shown.show_problem(None)
+        leftover: list[str] = []
         first: Input | None = None
         for name, text in problems.items():
             target = _dom_id(name)

@@ -21,11 +21,11 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar, Select, Stati
 from textual.worker import get_current_worker
 
 from sensortop.logfiles import expand_log_paths, log_sort_key
+from sensortop.review.formatting import alarm_text, duration, number, short_time
 from sensortop.review.logdata import LogData
 from sensortop.review.plots import render_chart
 from sensortop.review.reader import read_logs
 from sensortop.review.summary import SensorSummary, summarise
-from sensortop.review_cli import alarm_text, duration
 from sensortop.tui.formatting import count_of
 
 ALL_RUNS = "*"
@@ -38,7 +38,11 @@ class LoadCancelled(Exception):
 class ReviewScreen(Screen[None]):
     """Summaries and charts of the JSON Lines logs in ``log_dir``."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]  # noqa: RUF012
+    # l here opens the list of runs: the dashboard's l would stack another review screen.
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "close", "Close"),
+        Binding("l", "pick_run", "Runs"),
+    ]
     DEFAULT_CSS = """
     ReviewScreen { layout: vertical; }
     ReviewScreen #review-bar { height: 3; }
@@ -175,8 +179,8 @@ class ReviewScreen(Screen[None]):
         table.clear()
         for s in self.summaries:
             table.add_row(
-                s.sensor, s.units, str(s.count), _time(s.first), _time(s.last), _num(s.min),
-                _num(s.max), _num(s.mean), _num(s.std),
+                s.sensor, s.units, str(s.count), short_time(s.first), short_time(s.last),
+                number(s.min), number(s.max), number(s.mean), number(s.std),
                 "/".join(str(v) for v in s.statuses.values()), alarm_text(s.alarm_seconds),
                 f"{s.gaps.count} ({duration(s.gaps.longest)})" if s.gaps.count else "0",
                 key=s.sensor,
@@ -208,16 +212,13 @@ class ReviewScreen(Screen[None]):
         if self.chart_sensor is not None:
             self.call_after_refresh(self.show_chart, self.chart_sensor)
 
+    def action_pick_run(self) -> None:
+        """Open the list of runs (focus goes there; Enter on a run loads it)."""
+        select = self.query_one("#review-run", Select)
+        select.focus()
+        select.action_show_overlay()
+
     def action_close(self) -> None:
         self.workers.cancel_group(self, "review-load")
         self.dismiss()
 
-
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.6g}"
-
-
-def _time(ts: float) -> str:
-    import time
-
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))

@@ -25,7 +25,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from sensortop.pubchem.cache import LookupCache, normalise_query
 from sensortop.pubchem.client import PubChemClient
-from sensortop.pubchem.models import LookupResult, Outcome
+from sensortop.pubchem.models import LookupResult, Outcome, format_number
 
 LOOKING_UP = "looking up…"
 EMPTY_HINT = "Type names above, e.g. acetic acid, toluene, then Enter"
@@ -60,10 +60,6 @@ def split_names(text: str) -> list[str]:
         if name:
             names.setdefault(normalise_query(name), name)
     return list(names.values())
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
 
 
 def fit_words(text: str, room: int) -> str:
@@ -139,7 +135,7 @@ class LookupPane(Vertical):
 
     BINDINGS = [  # noqa: RUF012
         Binding("down", "rows", "Rows", show=False),
-        Binding("escape", "app.focus_panels", "Back to the panels"),
+        Binding("escape", "app.focus_panels", "Back"),
     ]
 
     # The table is as tall as its rows (up to half the pane) and the details follow
@@ -265,9 +261,9 @@ class LookupPane(Vertical):
 
         try:
             async for result in self._client.lookup_many(names, progress=progress):
-                key = keys.get(normalise_query(result.query))
-                if key is not None and batch == self._batch:
-                    self._fill_row(key, result)
+                row = keys.get(normalise_query(result.query))
+                if row is not None and batch == self._batch:
+                    self._fill_row(row, result)
         except Exception as exc:  # a bug must not take the dashboard down with it
             for key in keys.values():
                 if key not in self._results:
@@ -290,7 +286,7 @@ class LookupPane(Vertical):
         self._cells[key] = {
             "cid": str(compound.cid) if compound else "",
             "formula": (compound.molecular_formula or "") if compound else "",
-            "mw": _number(compound.molecular_weight) if compound else "",
+            "mw": format_number(compound.molecular_weight) if compound else "",
         }
         self._status[key] = result.describe() + (" (cached)" if result.from_cache else "")
         self._draw_table()
@@ -399,7 +395,7 @@ class LookupPane(Vertical):
             " (from cache)" if result.from_cache else "")]  # fmt: skip
         compound = result.compound
         if compound is not None:
-            mw = _number(compound.molecular_weight)
+            mw = format_number(compound.molecular_weight)
             lines += [
                 f"CID        {compound.cid}",
                 f"formula    {compound.molecular_formula or '—'}",
@@ -407,7 +403,7 @@ class LookupPane(Vertical):
                 f"IUPAC      {compound.iupac_name or '—'}",
                 f"SMILES     {compound.smiles or '—'}",
                 f"InChIKey   {compound.inchikey or '—'}",
-                f"XLogP      {_number(compound.xlogp) or '—'}",
+                f"XLogP      {format_number(compound.xlogp) or '—'}",
             ]
             if len(result.compounds) > 1:
                 others = ", ".join(str(c.cid) for c in result.compounds[1:])

@@ -1,47 +1,26 @@
-"""The side pane that holds the compound lookup (the PubChem issue's ``LookupPane``).
-
-The lookup widget is imported when the pane is built; until it exists (or if
-it fails to import) a placeholder keeps its place in the layout.
-"""
+"""The side pane that holds the compound lookup (the README's "The lookup pane")."""
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widget import Widget
-from textual.widgets import Static
 
-log = logging.getLogger(__name__)
+from sensortop.tui.widgets.lookup_pane import LookupPane
 
 
 class SidePane(Vertical):
     """Right-hand pane: compound lookup."""
 
-    def __init__(self, pubchem_url: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, pubchem_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.pubchem_url = pubchem_url
-        self.lookup: Widget | None = None
+        self.lookup = LookupPane(pubchem_url)
 
     def compose(self) -> ComposeResult:
-        try:
-            from sensortop.tui.widgets.lookup_pane import LookupPane
-        except ImportError as exc:
-            log.info("lookup pane not available: %s", exc)
-            yield Static("Compound lookup\n\n(not available in this build)",
-                         id="lookup-placeholder")
-            return
-        self.lookup = LookupPane(self.pubchem_url)
         yield self.lookup
 
-    def focus_lookup(self) -> bool:
-        """Put the cursor in the lookup's input; False if there is no lookup pane."""
-        if self.lookup is None:
-            return False
-        focus_input = getattr(self.lookup, "focus_input", None)
-        if focus_input is None:
-            self.lookup.focus()
-        else:
-            focus_input()
-        return True
+    def focus_lookup(self) -> None:
+        """Put the cursor in the lookup's input."""
+        self.lookup.focus_input()
