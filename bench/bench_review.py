@@ -19,13 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sensortop.review.reader import (
-    ALARMS,
-    STATUSES,
-    LogData,
-    SensorSeries,
-    read_logs,
-)
+from sensortop.review.logdata import ALARMS, STATUSES, LogData, SensorSeries
+from sensortop.review.reader import read_logs
 from sensortop.review.summary import summarise
 
 OUT = Path(__file__).parent / "out"

@@ -10,7 +10,7 @@ import pytest
 
 from pubchem_standin import TEXTBOOK_NAMES, PubChemStandin
 from sensortop.pubchem import Compound, Outcome, PubChemClient, ThrottleLevel
-from sensortop.pubchem.client import autocomplete_base, resolve_base_url
+from sensortop.pubchem.routes import autocomplete_base, resolve_base_url
 
 pytest_plugins = ["pubchem_fixtures"]
 

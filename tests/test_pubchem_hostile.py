@@ -14,13 +14,13 @@ import pytest
 
 from pubchem_standin import PubChemStandin
 from sensortop.pubchem import LookupResult, Outcome, PubChemClient
-from sensortop.pubchem.client import MAX_REDIRECTS
 from sensortop.pubchem.ratelimit import (
     MAX_RETRY_AFTER,
     ThrottleLevel,
     parse_retry_after,
     parse_throttling_control,
 )
+from sensortop.pubchem.transport import MAX_REDIRECTS
 
 pytest_plugins = ["pubchem_fixtures"]
 
@@ -246,7 +246,7 @@ async def test_an_unforeseen_exception_in_synonyms_is_a_reason(
         async def explode(*args: object, **kwargs: object) -> None:
             raise RuntimeError("a bug nobody foresaw")
 
-        monkeypatch.setattr(client, "_send", explode)
+        monkeypatch.setattr(client.transport, "send", explode)
         answer = await client.synonyms("aspirin")
     assert isinstance(answer, LookupResult)
     assert answer.message == "unexpected error (RuntimeError)"

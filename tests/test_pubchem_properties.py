@@ -12,8 +12,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sensortop.pubchem.answers import autocomplete_terms, property_result, synonyms_result
 from sensortop.pubchem.cache import LookupCache
-from sensortop.pubchem.client import _autocomplete_terms, property_result, synonyms_result
 from sensortop.pubchem.models import Compound, LookupResult, Outcome, clean_text
 
 NOW = 1_800_000_000.0
@@ -127,7 +127,7 @@ def test_any_synonyms_answer_gives_synonyms_or_a_typed_outcome(body: bytes) -> N
 @SETTINGS
 @given(body=BODIES.map(lambda b: b.decode("utf-8", "replace")))
 def test_any_autocomplete_answer_gives_a_list_of_terms(body: str) -> None:
-    terms = _autocomplete_terms(body)
+    terms = autocomplete_terms(body)
     assert isinstance(terms, list) and all(isinstance(t, str) for t in terms)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from sensortop.logformat import encode_lines
 from sensortop.readings import Reading, Status
-from sensortop.review import reader
+from sensortop.review import blocks, lineparse, reader
 from sensortop.review.fastparse import line_bounds, parse_plain
 from sensortop.review.reader import read_logs
 from sensortop.review_cli import run_review
@@ -90,7 +90,7 @@ def test_review_command_survives_an_invalid_escape(tmp_path: Path) -> None:
 def test_torn_line_nul_run_and_long_lines_are_counted_and_located(tmp_path: Path) -> None:
     good = recorder_lines(90)
     big = b'{"ts": "' + b"x" * 1_500_000 + b'"}'  # 1.5 MB: read, and refused by its ts
-    huge = b"y" * (reader.MAX_LINE_BYTES + 1_000_000)  # over the limit: skipped unread
+    huge = b"y" * (lineparse.MAX_LINE_BYTES + 1_000_000)  # over the limit: skipped unread
     nul = b"\x00" * 65536  # what a crashed filesystem leaves where a block was not written
     parts = [*good[:30], big, *good[30:60], nul, *good[60:80], huge, *good[80:]]
     path = tmp_path / "sensortop-20261118-110640.jsonl"
@@ -104,8 +104,8 @@ def test_torn_line_nul_run_and_long_lines_are_counted_and_located(tmp_path: Path
 
 
 def test_over_long_line_is_never_held_whole(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(reader, "BLOCK_SIZE", 4096)
-    monkeypatch.setattr(reader, "MAX_LINE_BYTES", 10_000)
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", 4096)
+    monkeypatch.setattr(lineparse, "MAX_LINE_BYTES", 10_000)
     seen: list[int] = []
     parse = reader._parse
     monkeypatch.setattr(reader, "_parse", lambda block: (seen.append(len(block)),
@@ -168,7 +168,7 @@ def test_file_that_cannot_be_opened_is_a_runtime_failure(tmp_path: Path, monkeyp
     def refuse(name, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(name))
 
-    monkeypatch.setattr(reader.os, "open", refuse)  # root ignores chmod, so refuse directly
+    monkeypatch.setattr(blocks.os, "open", refuse)  # root ignores chmod, so refuse directly
     code, _, err = review(str(path))
     assert code == 1 and f"cannot read {path}: Permission denied" in err
     assert "Traceback" not in err
@@ -331,7 +331,7 @@ def test_unreadable_folder_is_a_runtime_failure_not_no_logs(tmp_path: Path, monk
     def refuse(path):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(reader.os, "listdir", refuse)  # root ignores chmod, so refuse directly
+    monkeypatch.setattr(blocks.os, "listdir", refuse)  # root ignores chmod, so refuse directly
     code, _, err = review(str(tmp_path))
     assert code == 1 and f"cannot read {tmp_path}: Permission denied" in err
 

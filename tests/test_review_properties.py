@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 
 from sensortop.logformat import encode_lines
 from sensortop.readings import AlarmState, Reading, Status
-from sensortop.review import reader
+from sensortop.review import blocks, collector, lineparse
 from sensortop.review.fastparse import line_bounds, parse_plain
-from sensortop.review.reader import STATUSES, parse_line, read_logs
+from sensortop.review.lineparse import parse_line
+from sensortop.review.logdata import STATUSES
+from sensortop.review.reader import read_logs
 
 SETTINGS = settings(derandomize=True, max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -226,15 +228,15 @@ def test_any_bytes_give_readings_plus_counted_skipped_lines(
         tmp_path_factory, raw: bytes, block_size: int, max_line: int) -> None:
     path = Path(tmp_path_factory.mktemp("bytes")) / "run.jsonl"
     path.write_bytes(raw)
-    saved = reader.BLOCK_SIZE, reader.MAX_LINE_BYTES
-    reader.BLOCK_SIZE, reader.MAX_LINE_BYTES = block_size, max_line
+    saved = blocks.BLOCK_SIZE, lineparse.MAX_LINE_BYTES
+    blocks.BLOCK_SIZE, lineparse.MAX_LINE_BYTES = block_size, max_line
     try:
         data = read_logs([path])  # never raises
     finally:
-        reader.BLOCK_SIZE, reader.MAX_LINE_BYTES = saved
+        blocks.BLOCK_SIZE, lineparse.MAX_LINE_BYTES = saved
     found = sum(len(s.ts) for s in data.series.values())
     assert found + data.torn + data.malformed == data.lines
-    assert len(data.skipped) == min(data.torn + data.malformed, reader.MAX_REPORTED)
+    assert len(data.skipped) == min(data.torn + data.malformed, collector.MAX_REPORTED)
     if not raw or raw.endswith(b"\n"):
         assert data.torn == 0
     else:

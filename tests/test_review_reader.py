@@ -10,7 +10,9 @@ import numpy as np
 import orjson
 import pytest
 
-from sensortop.review.reader import ALARMS, STATUSES, LogPathError, read_logs
+from sensortop.review.blocks import LogPathError
+from sensortop.review.logdata import ALARMS, STATUSES
+from sensortop.review.reader import read_logs
 from sensortop.review.summary import summarise, summarise_series
 from sensortop.review.timespec import TimeSpecError, parse_time_spec
 
@@ -160,9 +162,9 @@ def test_rotated_parts_are_read_in_run_order(tmp_path: Path) -> None:
 
 
 def test_lines_crossing_block_boundaries_are_whole(tmp_path: Path, monkeypatch) -> None:
-    import sensortop.review.reader as reader
+    import sensortop.review.blocks as blocks
 
-    monkeypatch.setattr(reader, "BLOCK_SIZE", 1000)
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", 1000)
     records = make_records(500)
     data = read_logs([write_log(tmp_path / "a.jsonl", records)])
     assert data.skipped_total == 0
@@ -170,9 +172,9 @@ def test_lines_crossing_block_boundaries_are_whole(tmp_path: Path, monkeypatch) 
 
 
 def test_progress_reports_bytes_up_to_total(tmp_path: Path, monkeypatch) -> None:
-    import sensortop.review.reader as reader
+    import sensortop.review.blocks as blocks
 
-    monkeypatch.setattr(reader, "BLOCK_SIZE", 4096)
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", 4096)
     path = write_log(tmp_path / "a.jsonl", make_records(400))
     calls: list[tuple[int, int]] = []
     read_logs([path], progress=lambda done, total: calls.append((done, total)))

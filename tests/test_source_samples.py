@@ -23,7 +23,8 @@ import pytest
 
 from sensortop.cli import main
 from sensortop.config import load_config
-from sensortop.review.reader import LogPathError, read_logs
+from sensortop.review.blocks import LogPathError
+from sensortop.review.reader import read_logs
 from support import read_log_lines
 
 ROOT = Path(__file__).resolve().parents[1]

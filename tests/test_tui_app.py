@@ -13,7 +13,8 @@ from textual.widgets import Input, Label, Select
 
 from sensortop.config import load_config
 from sensortop.model import Config
-from sensortop.review.reader import LogPathError, read_logs
+from sensortop.review.blocks import LogPathError
+from sensortop.review.reader import read_logs
 from sensortop.session import SamplingSession
 from sensortop.tui.app import ACTIONS, SensortopApp
 from sensortop.tui.sampling import SWITCH_INTERVAL, ThreadedLink

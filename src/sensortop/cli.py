@@ -301,7 +301,7 @@ def _check_theme(name: str) -> None:
 
 
 def _pubchem_url(args: argparse.Namespace) -> str:
-    from sensortop.pubchem.client import resolve_base_url  # the one place the default lives
+    from sensortop.pubchem.routes import resolve_base_url  # the one place the default lives
 
     return resolve_base_url(args.pubchem_url)
 

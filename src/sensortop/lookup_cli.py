@@ -12,8 +12,10 @@ import sys
 from typing import Any, TextIO
 
 from sensortop.pubchem.cache import LookupCache
-from sensortop.pubchem.client import Progress, PubChemClient, name_problem, resolve_base_url
+from sensortop.pubchem.client import PubChemClient
 from sensortop.pubchem.models import LookupResult, clean_text, format_number
+from sensortop.pubchem.routes import name_problem, resolve_base_url
+from sensortop.pubchem.transport import Progress
 
 TABLE_COLUMNS = ("name", "status", "CID", "formula", "MW", "XLogP", "InChIKey", "IUPAC name")
 #: A longer cell (a 500-character name, a long IUPAC name) is cut so the table stays readable;

@@ -20,8 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from sensortop.review.blocks import LogPathError
 from sensortop.review.formatting import alarm_text, duration, number, short_time
-from sensortop.review.reader import LogData, LogPathError, read_logs
+from sensortop.review.logdata import LogData
+from sensortop.review.reader import read_logs
 from sensortop.review.safetext import printable
 from sensortop.review.summary import SensorSummary, summarise
 from sensortop.review.timespec import TimeSpecError, parse_time_spec

@@ -9,11 +9,11 @@ so a whole block of such lines can be cut into columns with numpy: line and
 quote positions from the byte buffer, the fixed-width timestamp decoded with
 integer arithmetic, the numbers handed to one ``orjson.loads`` call. Lines in
 any other shape (an ``error`` or ``alarm`` field, another key order, garbage,
-a torn line) are flagged for the slower per-record path in ``reader``; this
+a torn line) are flagged for the slower per-record path in ``lineparse``; this
 module never decides that a line is bad, only that it is not plain.
 
 A line it does take must be one the general path (``orjson`` per line, then
-``reader.parse_record``) also takes, with the same values to the bit: so it
+``lineparse.parse_record``) also takes, with the same values to the bit: so it
 takes strings only without quotes, backslashes or control characters and in
 valid UTF-8, years 1-9999, and numbers ``orjson`` parses. Anything else,
 however close, goes to the general path, which is the one judge.

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import plotext as plt
 
-from sensortop.review.reader import SensorSeries
+from sensortop.review.logdata import SensorSeries
 from sensortop.review.safetext import printable
 
 

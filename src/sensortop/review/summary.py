@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensortop.review.reader import ALARMS, STATUSES, LogData, SensorSeries
+from sensortop.review.logdata import ALARMS, STATUSES, LogData, SensorSeries
 
 GAP_FACTOR = 3.0  # an interval longer than this many usual (median) intervals is a gap
 

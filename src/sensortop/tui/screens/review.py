@@ -22,8 +22,9 @@ from textual.worker import get_current_worker
 
 from sensortop.logfiles import expand_log_paths, log_sort_key
 from sensortop.review.formatting import alarm_text, duration, number, short_time
+from sensortop.review.logdata import LogData
 from sensortop.review.plots import render_chart
-from sensortop.review.reader import LogData, read_logs
+from sensortop.review.reader import read_logs
 from sensortop.review.summary import SensorSummary, summarise
 from sensortop.tui.formatting import count_of
 
