@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 
+from sensortop.review.logdata import SensorSeries
 from sensortop.review.plots import render_chart, runs
-from sensortop.review.reader import SensorSeries
 
 BRAILLE = range(0x2801, 0x2900)  # any dot (U+2800 is the empty pattern)
 

@@ -40,10 +40,14 @@ class Collector:
         starts: np.ndarray, ends: np.ndarray, plain: PlainLines,
     ) -> int:
         """Take one parsed block of whole lines; returns how many lines it had."""
-        remap = np.array([self.code(n) for n in plain.names], dtype=np.int32)
+        # A name that is not valid text (None) has no plain lines: its lines went the
+        # general way and are judged there, so it gets no code here.
+        remap = np.array([-1 if n is None else self.code(n) for n in plain.names],
+                         dtype=np.int32)
         # Units are those of each sensor's last line, whichever path read it.
-        latest = dict(zip(remap.tolist(), zip(plain.last.tolist(), plain.units, strict=True),
-                          strict=True))
+        latest = {code: last for code, last in zip(
+            remap.tolist(), zip(plain.last.tolist(), plain.units, strict=True), strict=True)
+            if code >= 0}
         rest = np.flatnonzero(plain.rest & (ends > starts))  # empty lines need no look
         rows = self._slow_rows(path, block, starts[rest], ends[rest], rest, first_line,
                                last_line=len(starts) - 1 if unterminated else -1, latest=latest)
