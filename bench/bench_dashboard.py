@@ -31,9 +31,9 @@ from pathlib import Path
 import psutil
 from textual.drivers.headless_driver import HeadlessDriver
 
-from sensortop.engine import Engine
-from sensortop.model import Config, MonitorSpec, SensorSpec
-from sensortop.session import SamplingSession
+from sensortop.model.specs import Config, MonitorSpec, SensorSpec
+from sensortop.sampling.engine import Engine
+from sensortop.sampling.session import SamplingSession
 from sensortop.tui.app import SensortopApp
 from sensortop.tui.sampling import InlineLink, SamplingLink, ThreadedLink
 

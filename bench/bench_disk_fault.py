@@ -31,9 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sensortop.config import make_sensor
-from sensortop.engine import Engine
-from sensortop.recorder import Recorder
+from sensortop.config.loader import make_sensor
+from sensortop.logs.writer import Recorder
+from sensortop.sampling.engine import Engine
 
 _steps: list[float] = []
 

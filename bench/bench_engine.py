@@ -20,10 +20,10 @@ import time
 import timeit
 from pathlib import Path
 
-from sensortop.config import make_sensor
-from sensortop.engine import Engine
-from sensortop.readings import Status
-from sensortop.recorder import Recorder
+from sensortop.config.loader import make_sensor
+from sensortop.logs.writer import Recorder
+from sensortop.model.readings import Status
+from sensortop.sampling.engine import Engine
 
 
 async def run(n: int, seconds: float, stagger: bool, folder: Path) -> dict[str, float]:

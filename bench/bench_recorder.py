@@ -20,9 +20,9 @@ from pathlib import Path
 
 import aiofiles
 
-from sensortop.logformat import encode_lines, format_line
-from sensortop.readings import Reading, Status
-from sensortop.recorder import Recorder
+from sensortop.logs.format import encode_lines, format_line
+from sensortop.logs.writer import Recorder
+from sensortop.model.readings import Reading, Status
 
 
 def make_readings(n: int) -> list[Reading]:

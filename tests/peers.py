@@ -22,8 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sensortop.model import SensorSpec
-from sensortop.readings import Reading, Status
+from sensortop.model.readings import Reading, Status
+from sensortop.model.specs import SensorSpec
 from support import wait_until
 
 HOST = "127.0.0.1"
@@ -273,7 +273,7 @@ class ScpiPeer:
 def spec(sensor_id: str, kind: str, interval: float = 0.1, timeout: float = 1.0,
          **options: Any) -> SensorSpec:
     """A validated spec, built through the same checks as a config file."""
-    from sensortop.config import Problem, parse_sensor
+    from sensortop.config.loader import Problem, parse_sensor
 
     problems: list[Problem] = []
     raw = {"id": sensor_id, "kind": kind, "interval": interval, "timeout": timeout, **options}
@@ -291,8 +291,8 @@ class EngineRun:
     """Engine + Recorder in this loop, keeping every reading so tests can wait on them."""
 
     def __init__(self, specs: list[SensorSpec], log_dir: Path) -> None:
-        from sensortop.engine import Engine
-        from sensortop.recorder import Recorder
+        from sensortop.logs.writer import Recorder
+        from sensortop.sampling.engine import Engine
 
         self.engine = Engine(specs)
         self.recorder = Recorder(log_dir, batch_seconds=0.05)

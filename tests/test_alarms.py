@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from sensortop.alarms import AlarmEvaluator
-from sensortop.model import Limits
-from sensortop.readings import AlarmState
+from sensortop.model.readings import AlarmState
+from sensortop.model.specs import Limits
+from sensortop.sampling.alarms import AlarmEvaluator
 
 
 def run(limits: Limits, values: list[float]) -> list[AlarmState]:

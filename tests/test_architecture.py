@@ -22,8 +22,9 @@ def engine_side_modules() -> list[str]:
 
 def test_engine_side_modules_exist() -> None:
     names = engine_side_modules()
-    for expected in ("sensortop.engine", "sensortop.recorder", "sensortop.sources.simulated",
-                     "sensortop.config", "sensortop.session", "sensortop.record"):
+    for expected in ("sensortop.sampling.engine", "sensortop.logs.writer",
+                     "sensortop.sources.simulated", "sensortop.config.loader",
+                     "sensortop.sampling.session", "sensortop.cli.record"):
         assert expected in names
 
 

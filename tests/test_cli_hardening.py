@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sensortop.cli import build_parser, main
+from sensortop.cli.main import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = str(ROOT / "src")

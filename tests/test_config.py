@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sensortop.config import ConfigError, load_config, make_sensor
-from sensortop.config_save import save_sensors
+from sensortop.config.loader import ConfigError, load_config, make_sensor
+from sensortop.config.writer import save_sensors
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from sensortop.config import (
+from sensortop.config.kinds import BUILTIN_KINDS, source_class
+from sensortop.config.loader import (
     LIMIT_FIELDS,
     MAX_CONFIG_BYTES,
     MONITOR_FIELDS,
@@ -24,9 +25,8 @@ from sensortop.config import (
     make_sensor,
     parse_config,
 )
-from sensortop.engine import Engine
-from sensortop.kinds import BUILTIN_KINDS, source_class
-from sensortop.model import SensorSpec
+from sensortop.model.specs import SensorSpec
+from sensortop.sampling.engine import Engine
 
 # The fields each kind needs before any other field can be judged.
 MINIMAL: dict[str, dict[str, Any]] = {

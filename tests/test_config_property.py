@@ -15,7 +15,8 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sensortop.config import (
+from sensortop.config.kinds import BUILTIN_KINDS, source_class
+from sensortop.config.loader import (
     LIMIT_FIELDS,
     MONITOR_FIELDS,
     SENSOR_FIELDS,
@@ -23,8 +24,7 @@ from sensortop.config import (
     load_config,
     parse_config,
 )
-from sensortop.kinds import BUILTIN_KINDS, source_class
-from sensortop.model import Config
+from sensortop.model.specs import Config
 
 FIELD_NAMES = sorted({f.name for f in MONITOR_FIELDS + SENSOR_FIELDS + LIMIT_FIELDS}
                      | {f.name for kind in BUILTIN_KINDS for f in source_class(kind).FIELDS})

@@ -6,9 +6,9 @@ import time
 
 import numpy as np
 
-from sensortop.config import make_sensor
-from sensortop.engine import Engine
-from sensortop.readings import Reading, Status
+from sensortop.config.loader import make_sensor
+from sensortop.model.readings import Reading, Status
+from sensortop.sampling.engine import Engine
 from sensortop.sources import Source
 from support import wait_until
 

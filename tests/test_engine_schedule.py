@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from sensortop.config import make_sensor
-from sensortop.engine import BACKOFF_START, Engine
-from sensortop.readings import Reading, Status
+from sensortop.config.loader import make_sensor
+from sensortop.model.readings import Reading, Status
+from sensortop.sampling.engine import BACKOFF_START, Engine
 from sensortop.sources import Source, StreamingSource
 
 

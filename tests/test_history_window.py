@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sensortop.history import History
+from sensortop.sampling.history import History
 
 
 @settings(derandomize=True, max_examples=300, deadline=None)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pubchem_standin import TEXTBOOK_NAMES, PubChemStandin
-from sensortop.lookup_cli import run_lookup
+from sensortop.cli.lookup import run_lookup
 
 pytest_plugins = ["pubchem_fixtures"]
 
@@ -105,7 +105,7 @@ def test_runs_as_a_module(standin: PubChemStandin, cache_dir: Path) -> None:
 
 
 def test_client_imports_no_textual() -> None:
-    code = ("import sys, sensortop.pubchem, sensortop.lookup_cli; "
+    code = ("import sys, sensortop.pubchem, sensortop.cli.lookup; "
             "sys.exit('textual' in sys.modules)")  # fmt: skip
     assert subprocess.run([sys.executable, "-c", code], timeout=60, check=False).returncode == 0
 

@@ -11,18 +11,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sensortop.config import load_config
-from sensortop.model import Config, MonitorSpec, SensorSpec
-from sensortop.record import record, summary
-from sensortop.session import SamplingSession
+from sensortop.cli.record import record, summary
+from sensortop.config.loader import load_config
+from sensortop.model.specs import Config, MonitorSpec, SensorSpec
+from sensortop.sampling.session import SamplingSession
 
 ROOT = Path(__file__).resolve().parents[1]
 
 SLOW_START = """
 import asyncio, os, signal, sys
 from pathlib import Path
-from sensortop import record as rec
-from sensortop.config import load_config
+from sensortop.cli import record as rec
+from sensortop.config.loader import load_config
 
 class SlowToBuild(rec.SamplingSession):
     def __init__(self, *args, **kwargs):

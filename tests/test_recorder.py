@@ -11,10 +11,10 @@ from pathlib import Path
 
 import orjson
 
-from sensortop.logfiles import expand_log_paths
-from sensortop.logformat import format_line, format_ts
-from sensortop.readings import AlarmState, Reading, Status
-from sensortop.recorder import Recorder
+from sensortop.logs.files import expand_log_paths
+from sensortop.logs.format import format_line, format_ts
+from sensortop.logs.writer import Recorder
+from sensortop.model.readings import AlarmState, Reading, Status
 from support import read_log_lines, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,7 +140,7 @@ async def test_unwritable_at_stop_goes_to_a_rescue_file(tmp_path: Path,
 async def test_stop_cuts_a_long_disk_backoff_short(tmp_path: Path, monkeypatch) -> None:
     import tempfile
 
-    from sensortop import recorder as recorder_module
+    from sensortop.logs import writer as recorder_module
 
     monkeypatch.setattr(recorder_module, "RETRY_START", 3600.0)  # a backoff nobody waits out
     monkeypatch.setenv("TMPDIR", str(tmp_path))
@@ -160,11 +160,11 @@ async def test_a_lasting_disk_error_is_logged_once_not_per_retry(tmp_path: Path,
                                                                   caplog) -> None:
     import logging
 
-    from sensortop import recorder as recorder_module
+    from sensortop.logs import writer as recorder_module
 
     monkeypatch.setattr(recorder_module, "RETRY_START", 0.01)
     monkeypatch.setattr(recorder_module, "RETRY_MAX", 0.01)
-    caplog.set_level(logging.DEBUG, logger="sensortop.recorder")
+    caplog.set_level(logging.DEBUG, logger="sensortop.logs.writer")
     blocker = tmp_path / "mnt"
     blocker.write_text("not a folder")
     recorder = Recorder(blocker / "logs", batch_seconds=0.05)
@@ -214,8 +214,8 @@ def test_sigterm_leaves_a_complete_log(tmp_path: Path) -> None:
 
 FULL_DISK_SCRIPT = r"""
 import asyncio, resource, signal, sys
-from sensortop.readings import Reading, Status
-from sensortop.recorder import Recorder
+from sensortop.model.readings import Reading, Status
+from sensortop.logs.writer import Recorder
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a too-large write fails with EFBIG instead
 LIMIT = 150_000

@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sensortop import recorder as recorder_module
-from sensortop.readings import Reading, Status
-from sensortop.recorder import Recorder, open_part
+from sensortop.logs import writer as recorder_module
+from sensortop.logs.writer import Recorder, open_part
+from sensortop.model.readings import Reading, Status
 from support import read_log_lines
 
 FAULTS = [OSError(errno.ENOSPC, "No space left on device"), ValueError("embedded null byte"),

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from sensortop import recorder as recorder_module
-from sensortop.config import make_sensor
-from sensortop.model import Config, MonitorSpec
-from sensortop.readings import Reading, Status
-from sensortop.recorder import Recorder, open_part
+from sensortop.config.loader import make_sensor
+from sensortop.logs import writer as recorder_module
+from sensortop.logs.writer import Recorder, open_part
+from sensortop.model.readings import Reading, Status
+from sensortop.model.specs import Config, MonitorSpec
 from support import read_log_lines, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ async def test_a_nul_byte_in_log_dir_is_reported_retried_and_rescued(
 
 async def test_record_with_a_nul_in_log_dir_exits_1_with_every_reading_rescued(
         tmp_path: Path, rescue_dir: Path) -> None:
-    from sensortop.record import record
+    from sensortop.cli.record import record
 
     config = Config(None, MonitorSpec(), [make_sensor({"id": "a", "interval": 0.01})])
     out = io.StringIO()
@@ -138,7 +138,7 @@ async def test_an_unencodable_reading_becomes_an_error_line_and_costs_no_other(
 
 async def test_a_deleted_log_folder_is_noticed_recreated_and_written_on(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="sensortop.recorder")
+    caplog.set_level(logging.WARNING, logger="sensortop.logs.writer")
     log_dir = tmp_path / "logs"
     recorder = Recorder(log_dir, batch_seconds=0.02)
     await recorder.start()
@@ -454,7 +454,7 @@ async def test_a_symlink_or_fifo_planted_at_the_next_part_is_skipped(tmp_path: P
     assert recorder.path is not None and recorder.stem is not None
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
-    from sensortop.logfiles import part_path
+    from sensortop.logs.files import part_path
 
     part_path(tmp_path, recorder.stem, 1).symlink_to(victim)
     os.mkfifo(part_path(tmp_path, recorder.stem, 2))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sensortop.review_cli import run_review
+from sensortop.cli.review import run_review
 
 T0 = 1_795_000_000.0  # 2026-11-18T11:06:40Z
 

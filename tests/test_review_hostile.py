@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensortop.logformat import encode_lines
-from sensortop.readings import Reading, Status
+from sensortop.cli.review import run_review
+from sensortop.logs.format import encode_lines
+from sensortop.model.readings import Reading, Status
 from sensortop.review import blocks, lineparse, reader
 from sensortop.review.fastparse import line_bounds, parse_plain
 from sensortop.review.reader import read_logs
-from sensortop.review_cli import run_review
 
 T0 = 1_795_000_000.0  # 2026-11-18T11:06:40Z
 GOOD = b'{"ts": "2026-11-18T11:06:40.000Z", "sensor": "s", "value": 1.5, "units": "C", ' \

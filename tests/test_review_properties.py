@@ -18,8 +18,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sensortop.logformat import encode_lines
-from sensortop.readings import AlarmState, Reading, Status
+from sensortop.logs.format import encode_lines
+from sensortop.model.readings import AlarmState, Reading, Status
 from sensortop.review import blocks, collector, lineparse
 from sensortop.review.fastparse import line_bounds, parse_plain
 from sensortop.review.lineparse import parse_line

@@ -249,14 +249,14 @@ def test_reader_imports_no_textual() -> None:
     import sys
 
     code = ("import sys, sensortop.review.reader, sensortop.review.summary, "
-            "sensortop.review.plots, sensortop.review_cli; "
+            "sensortop.review.plots, sensortop.cli.review; "
             "sys.exit(1 if 'textual' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_recorder_lines_take_the_fast_path_and_round_trip(tmp_path: Path) -> None:
-    from sensortop.logformat import encode_lines
-    from sensortop.readings import AlarmState, Reading, Status
+    from sensortop.logs.format import encode_lines
+    from sensortop.model.readings import AlarmState, Reading, Status
     from sensortop.review.fastparse import line_bounds, parse_plain
 
     rng = np.random.default_rng(11)

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sensortop.config import load_config, make_sensor
-from sensortop.session import SamplingSession, ThreadedSession
+from sensortop.config.loader import load_config, make_sensor
+from sensortop.sampling.session import SamplingSession, ThreadedSession
 from support import read_log_lines, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]

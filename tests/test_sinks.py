@@ -12,13 +12,13 @@ from typing import Any, ClassVar
 
 import pytest
 
-from sensortop import session as session_module
-from sensortop.config import ConfigError, load_config, parse_config
-from sensortop.engine import Engine
-from sensortop.fields import Field
-from sensortop.model import Config, Limits, MonitorSpec, OutputSpec, SensorSpec
-from sensortop.readings import AlarmState, AlarmTransition, Reading
-from sensortop.session import SamplingSession
+from sensortop.config.fields import Field
+from sensortop.config.loader import ConfigError, load_config, parse_config
+from sensortop.model.readings import AlarmState, AlarmTransition, Reading
+from sensortop.model.specs import Config, Limits, MonitorSpec, OutputSpec, SensorSpec
+from sensortop.sampling import session as session_module
+from sensortop.sampling.engine import Engine
+from sensortop.sampling.session import SamplingSession
 from sensortop.sinks import registry
 from sensortop.sinks.base import Sink, SinkContext, SinkItem
 from sensortop.sinks.jsonl import JsonlSink
@@ -345,8 +345,9 @@ async def test_readings_an_mqtt_output_dropped_past_its_buffer_limit_are_counted
 
 @pytest.mark.parametrize(("target", "words"), [
     ("sensortop_no_such_plugin:Sink", "No module named 'sensortop_no_such_plugin'"),
-    ("sensortop.readings:Reading", "sensortop.readings:Reading is not a sensortop Sink"),
-    ("sensortop.readings:Nothing", "AttributeError"),
+    ("sensortop.model.readings:Reading",
+     "sensortop.model.readings:Reading is not a sensortop Sink"),
+    ("sensortop.model.readings:Nothing", "AttributeError"),
 ])
 def test_an_output_kind_that_cannot_load_is_a_located_problem_not_a_crash(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, target: str, words: str) -> None:
@@ -361,7 +362,7 @@ def test_record_given_a_bad_output_built_in_code_exits_2_with_the_problem(
         tmp_path: Path) -> None:
     import io
 
-    from sensortop.record import record
+    from sensortop.cli.record import record
 
     out = io.StringIO()
     code = asyncio.run(record(plant(tmp_path, {"kind": "mqtt", "url": "ftp://x"}), None, 1.0,

@@ -91,8 +91,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from sensortop.fields import Field
-from sensortop.readings import AlarmTransition
+from sensortop.config.fields import Field
+from sensortop.model.readings import AlarmTransition
 from sensortop.sinks.base import Sink
 
 

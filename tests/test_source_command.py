@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from peers import EngineRun, neighbour, spec, wait_until
-from sensortop.readings import Status
+from sensortop.model.readings import Status
 from sensortop.sources import SourceError
 from sensortop.sources.command import CommandSource
 
@@ -55,14 +55,14 @@ async def test_missing_program_is_an_error_that_names_it() -> None:
 
 
 def test_argv_and_command_together_are_refused_by_the_config() -> None:
-    from sensortop.config import ConfigError, make_sensor
+    from sensortop.config.loader import ConfigError, make_sensor
 
     with pytest.raises(ConfigError, match="exactly one of argv"):
         make_sensor({"id": "c", "kind": "command", "argv": ["true"], "command": "true"})
 
 
 def test_bad_regular_expression_is_refused_by_the_config() -> None:
-    from sensortop.config import ConfigError, make_sensor
+    from sensortop.config.loader import ConfigError, make_sensor
 
     with pytest.raises(ConfigError, match="not a valid regular expression"):
         make_sensor({"id": "c", "kind": "command", "argv": ["true"], "pattern": "(unclosed"})

@@ -13,9 +13,9 @@ import aiomqtt
 import pytest
 
 from peers import HOST, EngineRun, MqttBroker, neighbour, peer_loss_scenario, spec, wait_until
-from sensortop.logformat import format_ts
-from sensortop.publish import BrokerAddress, MqttPublisher
-from sensortop.readings import Reading, Status
+from sensortop.logs.format import format_ts
+from sensortop.model.readings import Reading, Status
+from sensortop.sinks.mqtt_client import BrokerAddress, MqttPublisher
 from sensortop.sources import Sample
 from sensortop.sources.mqtt import MqttSource, parse_payload
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from peers import EngineRun, OpcUaPeer, neighbour, peer_loss_scenario, spec
-from sensortop.kinds import make_source
+from sensortop.config.kinds import make_source
 from sensortop.sources import PolledSource, SourceError, StreamingSource
 from sensortop.sources.opcua import OpcUaPolled, OpcUaSource, OpcUaSubscription
 

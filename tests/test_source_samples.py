@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from sensortop.cli import main
-from sensortop.config import load_config
+from sensortop.cli.main import main
+from sensortop.config.loader import load_config
 from sensortop.review.blocks import LogPathError
 from sensortop.review.reader import read_logs
 from support import read_log_lines

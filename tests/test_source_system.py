@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from peers import EngineRun, neighbour, spec
-from sensortop.readings import Status
+from sensortop.model.readings import Status
 from sensortop.sources import SourceError
 from sensortop.sources.system import SystemSource
 

@@ -116,7 +116,7 @@ async def test_instrument_lost_and_back_in_the_engine(scpi: ScpiPeer, tmp_path: 
 
 
 async def test_simulated_instrument_in_the_engine(tmp_path: Path) -> None:
-    from sensortop.readings import Status
+    from sensortop.model.readings import Status
 
     async with EngineRun([sim_spec("MEAS:TEMP?", "therm", interval=0.05), neighbour()],
                          tmp_path) as run:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from sensortop.model import SensorSpec
+from sensortop.model.specs import SensorSpec
 from sensortop.tui.chart import build_chart, time_ticks
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from sensortop.config import load_config
+from sensortop.config.loader import load_config
 from sensortop.tui.screens.add_sensor import AddSensorScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
 from sensortop.tui.widgets.lookup_pane import LookupPane

@@ -15,9 +15,9 @@ from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
-from sensortop.config import load_config
-from sensortop.readings import AlarmState, Reading, Status
-from sensortop.session import SamplingSession
+from sensortop.config.loader import load_config
+from sensortop.model.readings import AlarmState, Reading, Status
+from sensortop.sampling.session import SamplingSession
 from sensortop.tui.app import ACTIONS, SensortopApp
 from sensortop.tui.sampling import ThreadedLink
 from sensortop.tui.screens.detail import DetailScreen

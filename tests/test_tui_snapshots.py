@@ -27,11 +27,11 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
 from pubchem_standin import PubChemStandin
-from sensortop.config import load_config
-from sensortop.readings import AlarmState, Reading, Status
+from sensortop.config.loader import load_config
+from sensortop.model.readings import AlarmState, Reading, Status
 from sensortop.review.plots import render_chart
 from sensortop.review.reader import read_logs
-from sensortop.session import SamplingSession
+from sensortop.sampling.session import SamplingSession
 from sensortop.tui.app import SensortopApp
 from sensortop.tui.sampling import ThreadedLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen

@@ -13,11 +13,11 @@ import threading
 
 import numpy as np
 
-from sensortop.alarms import AlarmEvaluator
-from sensortop.config import make_sensor
-from sensortop.engine import Engine
-from sensortop.history import History
-from sensortop.readings import AlarmState, Status
+from sensortop.config.loader import make_sensor
+from sensortop.model.readings import AlarmState, Status
+from sensortop.sampling.alarms import AlarmEvaluator
+from sensortop.sampling.engine import Engine
+from sensortop.sampling.history import History
 
 T0 = 1_000_000.0
 CAPACITY = 16

@@ -3,7 +3,7 @@
 import sys
 
 try:
-    from sensortop.cli import main
+    from sensortop.cli.main import main
 except KeyboardInterrupt:  # Ctrl-C while still starting: exit as a shell expects, quietly
     sys.exit(130)
 

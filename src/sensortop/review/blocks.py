@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sensortop.logfiles import expand_log_paths
+from sensortop.logs.files import expand_log_paths
 from sensortop.review import lineparse
 
 BLOCK_SIZE = 4 << 20

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sensortop.readings import AlarmState, Status
+from sensortop.model.readings import AlarmState, Status
 
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)  # code -> text
 ALARMS: tuple[str, ...] = tuple(a.value for a in AlarmState)  # code -> text; 0 is normal

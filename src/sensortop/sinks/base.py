@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sensortop.fields import Field
-from sensortop.model import MonitorSpec
-from sensortop.readings import AlarmTransition, Reading
+from sensortop.config.fields import Field
+from sensortop.model.readings import AlarmTransition, Reading
+from sensortop.model.specs import MonitorSpec
 
 SinkItem = Reading | AlarmTransition
 """What the engine hands a sink."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sensortop.fields import Field
-from sensortop.readings import AlarmTransition
-from sensortop.recorder import Recorder
+from sensortop.config.fields import Field
+from sensortop.logs.writer import Recorder
+from sensortop.model.readings import AlarmTransition
 from sensortop.sinks.base import Sink, SinkContext, SinkItem
 
 

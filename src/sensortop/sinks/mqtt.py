@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from sensortop.fields import Field
-from sensortop.publish import BUFFER_LIMIT, BrokerAddress, MqttPublisher
-from sensortop.readings import AlarmTransition
+from sensortop.config.fields import Field
+from sensortop.model.readings import AlarmTransition
 from sensortop.sinks.base import Sink, SinkContext, SinkItem
+from sensortop.sinks.mqtt_client import BUFFER_LIMIT, BrokerAddress, MqttPublisher
 
 
 class MqttSink(Sink):

@@ -18,9 +18,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from sensortop.config import ConfigError, Problem, check_fields, closest
-from sensortop.fields import Field, show
-from sensortop.model import Config, OutputSpec
+from sensortop.config.fields import Field, show
+from sensortop.config.loader import ConfigError, Problem, check_fields, closest
+from sensortop.model.specs import Config, OutputSpec
 from sensortop.sinks.base import Sink, SinkContext
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
 """Sensor sources, one module per kind; ``base`` is the contract.
 
-Kinds are found by name through ``sensortop.kinds`` (built-ins and installed
+Kinds are found by name through ``sensortop.config.kinds`` (built-ins and installed
 plugins alike). Adding a built-in kind means one module here, one line in
-``sensortop.kinds.BUILTIN_KINDS`` and in the ``sensortop.sources`` entry points,
+``sensortop.config.kinds.BUILTIN_KINDS`` and in the ``sensortop.sources`` entry points,
 its tests and its sample config.
 """
 

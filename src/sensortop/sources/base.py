@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
-from sensortop.fields import Field
-from sensortop.model import SensorSpec
+from sensortop.config.fields import Field
+from sensortop.model.specs import SensorSpec
 
 
 class SourceError(Exception):

@@ -12,7 +12,7 @@ import contextlib
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sensortop.fields import Field
+from sensortop.config.fields import Field
 from sensortop.sources.base import PolledSource, SourceError
 from sensortop.sources.dotted import number_at
 

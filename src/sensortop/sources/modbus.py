@@ -13,7 +13,7 @@ import contextlib
 import struct
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sensortop.fields import Field
+from sensortop.config.fields import Field
 from sensortop.sources.base import PolledSource, SourceError
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sensortop.fields import Field
+from sensortop.config.fields import Field
 from sensortop.sources.base import Sample, SourceError, StreamingSource
 from sensortop.sources.dotted import number_at, to_number
 

@@ -17,8 +17,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sensortop.fields import Field
-from sensortop.model import SensorSpec
+from sensortop.config.fields import Field
+from sensortop.model.specs import SensorSpec
 from sensortop.sources.base import PolledSource, Source, SourceError, StreamingSource
 from sensortop.sources.dotted import to_number
 

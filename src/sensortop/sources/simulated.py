@@ -16,8 +16,8 @@ import time
 import zlib
 from typing import ClassVar
 
-from sensortop.fields import Field
-from sensortop.model import SensorSpec
+from sensortop.config.fields import Field
+from sensortop.model.specs import SensorSpec
 from sensortop.sources.base import PolledSource, SourceError
 
 

@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any, ClassVar
 
-from sensortop.fields import Field
+from sensortop.config.fields import Field
 from sensortop.sources.base import PolledSource, SourceError
 
 METRICS = ("cpu_percent", "load1", "memory_percent", "disk_percent",

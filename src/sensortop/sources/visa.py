@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sensortop.fields import Field
+from sensortop.config.fields import Field
 from sensortop.sources.base import PolledSource, SourceError
 
 NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")

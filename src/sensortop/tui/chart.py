@@ -13,7 +13,7 @@ import numpy as np
 import plotext as plt
 from rich.text import Text
 
-from sensortop.model import SensorSpec
+from sensortop.model.specs import SensorSpec
 
 LIMIT_COLORS = {"lolo": "red", "lo": "orange", "hi": "orange", "hihi": "red"}
 GAP_INTERVALS = 3.0  # no good reading for this many intervals breaks the line

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sensortop.config import default_config_path
-from sensortop.config_save import save_sensors
-from sensortop.model import Config, SensorSpec
+from sensortop.config.loader import default_config_path
+from sensortop.config.writer import save_sensors
+from sensortop.model.specs import Config, SensorSpec
 
 NEW_CONFIG_NAME = "sensortop"
 

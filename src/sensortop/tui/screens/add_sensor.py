@@ -18,10 +18,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-from sensortop.config import LIMIT_KEYS, SENSOR_FIELDS, ConfigError, make_sensor
-from sensortop.fields import Field
-from sensortop.kinds import source_class
-from sensortop.model import SensorSpec
+from sensortop.config.fields import Field
+from sensortop.config.kinds import source_class
+from sensortop.config.loader import LIMIT_KEYS, SENSOR_FIELDS, ConfigError, make_sensor
+from sensortop.model.specs import SensorSpec
 
 COMMON = tuple(f for f in SENSOR_FIELDS if f.name not in ("kind", "limits"))
 LIMIT_FIELDS = tuple(Field(f"limits.{k}", float, None, f"alarm limit {k}", optional=True)

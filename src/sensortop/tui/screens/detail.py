@@ -15,14 +15,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from sensortop.history import Stats
-from sensortop.readings import AlarmState
+from sensortop.model.readings import AlarmState
+from sensortop.sampling.history import Stats
 from sensortop.tui.chart import build_chart
 from sensortop.tui.formatting import format_age, format_value
 from sensortop.tui.widgets.sensor_panel import ALARM_STYLE, STATUS_MARK, STATUS_STYLE
 
 if TYPE_CHECKING:
-    from sensortop.engine import SensorState
+    from sensortop.sampling.engine import SensorState
 
 CHART_PERIOD = 1.0
 

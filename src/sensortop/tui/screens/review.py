@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
-from sensortop.logfiles import expand_log_paths, log_sort_key
+from sensortop.logs.files import expand_log_paths, log_sort_key
 from sensortop.review.formatting import alarm_text, duration, number, short_time
 from sensortop.review.logdata import LogData
 from sensortop.review.plots import render_chart

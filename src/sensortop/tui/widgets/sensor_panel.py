@@ -16,15 +16,15 @@ from textual.binding import Binding
 from textual.content import Content, Span
 from textual.widget import Widget
 
-from sensortop.readings import AlarmState
+from sensortop.model.readings import AlarmState
 from sensortop.tui.formatting import fit_text, format_age, format_value, stats_line
 from sensortop.tui.sparkline import sparkline_view
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from sensortop.engine import SensorState
-    from sensortop.sensorview import SensorView
+    from sensortop.sampling.engine import SensorState
+    from sensortop.sampling.view import SensorView
 
 STATUS_STYLE = {
     "ok": "bold $success",

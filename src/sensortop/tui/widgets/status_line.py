@@ -9,7 +9,7 @@ from pathlib import PurePath
 from textual.content import Content
 from textual.widget import Widget
 
-from sensortop.recorder import Recorder
+from sensortop.logs.writer import Recorder
 from sensortop.tui.formatting import count_of, fit_text, format_rate
 
 RATE_WINDOW = 10.0

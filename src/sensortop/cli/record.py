@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from sensortop.config import ConfigError
-from sensortop.model import Config
-from sensortop.session import SamplingSession
+from sensortop.config.loader import ConfigError
+from sensortop.model.specs import Config
+from sensortop.sampling.session import SamplingSession
 
 PROGRESS_EVERY = 0.5
 

@@ -15,9 +15,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sensortop.config import parse_config
-from sensortop.kinds import KindUnavailable, source_class
-from sensortop.model import SensorSpec
+from sensortop.config.kinds import KindUnavailable, source_class
+from sensortop.config.loader import parse_config
+from sensortop.model.specs import SensorSpec
 
 
 def sensor_table(spec: SensorSpec) -> dict[str, Any]:

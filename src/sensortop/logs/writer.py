@@ -36,9 +36,9 @@ from typing import Any
 
 import aiofiles
 
-from sensortop.logfiles import new_run_stem, part_path
-from sensortop.logformat import encode_lines
-from sensortop.readings import Reading, Status
+from sensortop.logs.files import new_run_stem, part_path
+from sensortop.logs.format import encode_lines
+from sensortop.model.readings import Reading, Status
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from sensortop.readings import AlarmState, Reading, Status
+from sensortop.model.readings import AlarmState, Reading, Status
 
 _CACHE_LIMIT = 4096
 _prefix_cache: dict[int, str] = {}

@@ -19,9 +19,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sensortop.history import History, Stats, stats_from, values_stats
-from sensortop.model import SensorSpec
-from sensortop.readings import AlarmState, Reading, Status
+from sensortop.model.readings import AlarmState, Reading, Status
+from sensortop.model.specs import SensorSpec
+from sensortop.sampling.history import History, Stats, stats_from, values_stats
 
 STALE_INTERVALS = 3.0
 """A sensor with no good reading for this many intervals (or interval + timeout,

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from sensortop.logformat import format_line
-from sensortop.readings import Reading
+from sensortop.logs.format import format_line
+from sensortop.model.readings import Reading
 
 if TYPE_CHECKING:
     import aiomqtt

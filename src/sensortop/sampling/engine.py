@@ -30,12 +30,12 @@ from typing import cast
 
 import numpy as np
 
-from sensortop.alarms import AlarmEvaluator
-from sensortop.history import History
-from sensortop.kinds import make_source
-from sensortop.model import SensorSpec
-from sensortop.readings import AlarmState, AlarmTransition, Reading, Status
-from sensortop.sensorview import SensorView
+from sensortop.config.kinds import make_source
+from sensortop.model.readings import AlarmState, AlarmTransition, Reading, Status
+from sensortop.model.specs import SensorSpec
+from sensortop.sampling.alarms import AlarmEvaluator
+from sensortop.sampling.history import History
+from sensortop.sampling.view import SensorView
 from sensortop.sources import PolledSource, Sample, Source, StreamingSource
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ import functools
 from importlib import import_module, metadata
 from typing import Any
 
-from sensortop.fields import Field
-from sensortop.model import SensorSpec
+from sensortop.config.fields import Field
+from sensortop.model.specs import SensorSpec
 
 ENTRY_POINT_GROUP = "sensortop.sources"
 

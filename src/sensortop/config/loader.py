@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sensortop.fields import Field, show
-from sensortop.kinds import KindUnavailable, kind_names, source_class
-from sensortop.model import Config, Limits, MonitorSpec, OutputSpec, SensorSpec
+from sensortop.config.fields import Field, show
+from sensortop.config.kinds import KindUnavailable, kind_names, source_class
+from sensortop.model.specs import Config, Limits, MonitorSpec, OutputSpec, SensorSpec
 
 ID_PATTERN = re.compile(r"[a-z0-9_]{1,64}")
 """A whole id (``fullmatch``: a trailing newline is not part of a valid id)."""

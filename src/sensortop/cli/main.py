@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from sensortop import __version__
 
 if TYPE_CHECKING:
-    from sensortop.config import ConfigError
-    from sensortop.model import Config
+    from sensortop.config.loader import ConfigError
+    from sensortop.model.specs import Config
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, what a shell reports for Ctrl-C
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sensortop: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # ConfigError, imported late with the config machinery
-        from sensortop.config import ConfigError
+        from sensortop.config.loader import ConfigError
 
         if not isinstance(exc, ConfigError):
             raise
@@ -183,20 +183,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     config_flag = getattr(args, "sub_config", None) or args.config
     log_dir_flag = getattr(args, "sub_log_dir", None) or args.log_dir
     if command == "check-config":
-        from sensortop.config import load_config
+        from sensortop.config.loader import load_config
 
         config = _check_outputs(load_config(args.path, need_sensors=True))
         print(f"{args.path}: OK, {count_of(len(config.sensors), 'sensor')}")
         return EXIT_OK
     if command == "lookup":
         with deferred_interrupt():
-            from sensortop.lookup_cli import run_lookup
+            from sensortop.cli.lookup import run_lookup
 
         url = args.sub_pubchem_url or _pubchem_url(args)
         return run_lookup(args.names, url, args.json)
     if command == "review":
         with deferred_interrupt():
-            from sensortop.review_cli import run_review
+            from sensortop.cli.review import run_review
 
         log_dir = log_dir_flag or os.environ.get("SENSORTOP_LOG_DIR")
         if log_dir is None and not args.paths:
@@ -213,10 +213,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         with deferred_interrupt():
             import asyncio
 
-            from sensortop.record import record
+            from sensortop.cli.record import record
 
         if args.publish:
-            from sensortop.publish import BrokerAddress
+            from sensortop.sinks.mqtt_client import BrokerAddress
 
             try:
                 BrokerAddress.parse(args.publish)
@@ -230,14 +230,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _load(flag: str | None, need_sensors: bool = False) -> Config:
-    from sensortop.config import load_config, resolve_config_path
+    from sensortop.config.loader import load_config, resolve_config_path
 
     return _check_outputs(load_config(resolve_config_path(flag), need_sensors=need_sensors))
 
 
 def _check_outputs(config: Config) -> Config:
     """The ``[[outputs]]`` kinds' own fields, checked by the sinks layer that knows them."""
-    from sensortop.config import ConfigError
+    from sensortop.config.loader import ConfigError
     from sensortop.sinks.registry import check_outputs
 
     problems = check_outputs(config)
@@ -248,7 +248,7 @@ def _check_outputs(config: Config) -> Config:
 
 def _log_dir(config: Config, flag: str | None) -> Path:
     """--log-dir, else $SENSORTOP_LOG_DIR, else the config's; the built-in config logs to ./logs."""
-    from sensortop.config import default_config_path
+    from sensortop.config.loader import default_config_path
 
     chosen = flag or os.environ.get("SENSORTOP_LOG_DIR")
     if chosen:

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from sensortop.engine import Engine
-from sensortop.model import Config
-from sensortop.recorder import Recorder
+from sensortop.logs.writer import Recorder
+from sensortop.model.specs import Config
+from sensortop.sampling.engine import Engine
 from sensortop.sinks.base import Sink, SinkItem
 from sensortop.sinks.jsonl import JsonlSink
 from sensortop.sinks.registry import build_sinks

@@ -6,8 +6,8 @@ value has come back past the limit by the deadband.
 
 from __future__ import annotations
 
-from sensortop.model import Limits
-from sensortop.readings import AlarmState
+from sensortop.model.readings import AlarmState
+from sensortop.model.specs import Limits
 
 _HIGH = (AlarmState.NORMAL, AlarmState.HI, AlarmState.HIHI)
 _LOW = (AlarmState.NORMAL, AlarmState.LO, AlarmState.LOLO)

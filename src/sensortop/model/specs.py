@@ -2,7 +2,7 @@
 
 The bottom layer: it imports nothing of sensortop, so the config loader, the
 sources, the engine and the dashboard can all share these types without one
-importing another. Validation lives in ``sensortop.config``; a value built
+importing another. Validation lives in ``sensortop.config.loader``; a value built
 here directly is trusted as given.
 """
 

@@ -1,0 +1,1 @@
+"""Config files: fields, the TOML loader and writer, and the registry of sensor kinds."""

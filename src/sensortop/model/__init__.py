@@ -1,0 +1,1 @@
+"""Plain data types every layer shares; imports nothing from sensortop."""

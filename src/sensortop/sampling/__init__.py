@@ -1,0 +1,1 @@
+"""Sampling: the engine, per-sensor history and alarms, and the session that wires sinks."""
