@@ -11,11 +11,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Select
 
-from sensortop.config import load_config
-from sensortop.model import Config
+from sensortop.config.loader import load_config
+from sensortop.model.specs import Config
 from sensortop.review.blocks import LogPathError
 from sensortop.review.reader import read_logs
-from sensortop.session import SamplingSession
+from sensortop.sampling.session import SamplingSession
 from sensortop.tui.app import ACTIONS, SensortopApp
 from sensortop.tui.sampling import SWITCH_INTERVAL, ThreadedLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen
@@ -352,7 +352,7 @@ async def test_save_writes_a_config_that_reloads_to_the_same_sensors(
 
 async def test_save_from_the_builtin_config_writes_a_new_file_in_cwd(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sensortop.config import default_config_path
+    from sensortop.config.loader import default_config_path
 
     monkeypatch.chdir(tmp_path)
     config = load_config(default_config_path())
@@ -545,6 +545,60 @@ def test_sigterm_quits_the_dashboard_cleanly_with_the_log_flushed(tmp_path: Path
     assert {line["sensor"] for line in lines} == {"temp_a", "press_b"}
 
 
+def test_a_closed_terminal_ends_the_dashboard_with_the_log_flushed(tmp_path: Path) -> None:
+    """The terminal goes away (an SSH drop, tmux killed): Textual's writer dies on it and
+    its loop then blocks for good; the process must still end, the log whole."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import threading
+    import time
+
+    config = write_config(tmp_path)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
+    proc = subprocess.Popen(  # its own session, the pty its controlling terminal
+        [sys.executable, "-m", "sensortop", "--config", str(config), "--log-dir",
+         str(tmp_path / "logs")],
+        stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path,
+        start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")})
+    os.close(follower)
+    done_reading = threading.Event()
+
+    def drain() -> None:
+        while not done_reading.is_set():
+            try:
+                if not os.read(leader, 65536):
+                    return
+            except OSError:
+                return
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while logged_readings(tmp_path / "logs") < 10:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        done_reading.set()
+        os.close(leader)  # the terminal is gone: the kernel hangs the session up
+        leader = -1
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if leader >= 0:
+            os.close(leader)
+        reader.join(timeout=10)
+    lines = read_log_lines(tmp_path / "logs")  # every line whole
+    assert {line["sensor"] for line in lines} == {"temp_a", "press_b"}
+
+
 # -- words ----------------------------------------------------------------------------
 
 async def test_k_after_the_alarm_cleared_says_there_is_no_alarm(app: SensortopApp) -> None:
@@ -605,7 +659,7 @@ async def test_detail_says_the_alarm_in_plain_words(app: SensortopApp) -> None:
 
 
 async def test_detail_shows_a_long_error_whole_and_wrapped(app: SensortopApp) -> None:
-    from sensortop.readings import Reading, Status
+    from sensortop.model.readings import Reading, Status
 
     error = ("no CPU temperature sensor on this machine: /sys/class/thermal has no "
              "thermal_zone with a type the system source knows")

@@ -13,12 +13,14 @@ import asyncio
 import contextlib
 import gc
 import os
+import select
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -28,10 +30,10 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from sensortop.kinds import available_kinds
-from sensortop.model import Config, SensorSpec
-from sensortop.readings import AlarmState
-from sensortop.session import SamplingSession
+from sensortop.config.kinds import available_kinds
+from sensortop.model.readings import AlarmState
+from sensortop.model.specs import Config, SensorSpec
+from sensortop.sampling.session import SamplingSession
 from sensortop.tui.config_saver import save_config, save_target_text
 from sensortop.tui.formatting import count_of
 from sensortop.tui.sampling import SamplingLink, ThreadedLink
@@ -46,6 +48,10 @@ from sensortop.tui.widgets.side_pane import SidePane
 from sensortop.tui.widgets.status_line import StatusLine
 
 FRAME_RATE = 4.0
+TERMINAL_POLL_MS = 1000
+"""How often the terminal watch looks for a hung-up terminal."""
+HANGUP_FLUSH_SECONDS = 60.0
+"""After SIGHUP, how long to wait for the log to be flushed before the process ends."""
 FRAME_SLICES = 4  # each frame is painted in this many slices, spread over its period
 
 # (key, action, footer label, palette help) - the one list for footer, palette and tests.
@@ -107,6 +113,7 @@ class SensortopApp(App[int]):
         self._saved_theme: str | None = None
         self._last_panel: SensorPanel | None = None
         self._quitting = False
+        self._old_hangup: Any = None
         self.title = config.name
 
     # -- layout ------------------------------------------------------------------
@@ -144,20 +151,58 @@ class SensortopApp(App[int]):
         self.frame()
         self.call_after_refresh(self._freeze_heap)
         self._catch_stop_signals(True)
+        threading.Thread(target=self._watch_terminal, name="sensortop-terminal",
+                         daemon=True).start()
 
     def on_unmount(self) -> None:
         self._catch_stop_signals(False)
 
     def _catch_stop_signals(self, catch: bool) -> None:
-        """SIGTERM (a service stop, a shutdown) and SIGHUP (the terminal closed) quit as
-        ``q`` does: the log flushed and the terminal restored, not a process cut off."""
+        """SIGTERM (a service stop, a shutdown) quits as ``q`` does: the log flushed and the
+        terminal restored, not a process cut off. SIGHUP (the terminal closed) has its own
+        path, see ``_on_hangup``."""
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                if catch:
-                    loop.add_signal_handler(signum, self.action_quit)
-                else:
-                    loop.remove_signal_handler(signum)
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            if catch:
+                loop.add_signal_handler(signal.SIGTERM, self.action_quit)
+                self._old_hangup = signal.signal(signal.SIGHUP, self._on_hangup)
+            else:
+                loop.remove_signal_handler(signal.SIGTERM)
+                if self._old_hangup is not None:
+                    signal.signal(signal.SIGHUP, self._old_hangup)
+
+    def _on_hangup(self, signum: int, frame: object) -> None:
+        """SIGHUP: the terminal closed (an SSH session dropped, tmux killed). Textual's
+        writer dies on the dead terminal and its loop then blocks for good on the next
+        frame, so this is a plain signal handler, not one the loop would have to run:
+        a thread stops sampling, waits for the log to be flushed, and ends the process
+        (there is no terminal left to restore)."""
+        threading.Thread(target=self._leave_once_flushed, name="sensortop-hangup",
+                         daemon=True).start()
+
+    def _watch_terminal(self) -> None:
+        """Notice a terminal that is gone even when SIGHUP reaches another thread (the
+        kernel picks any thread, and the main one may be blocked in Textual's writer,
+        where a Python-level handler never runs): a hung-up tty polls as POLLHUP."""
+        try:
+            fd = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
+        except (OSError, ValueError):
+            return
+        if fd < 0 or not os.isatty(fd):
+            return
+        watcher = select.poll()
+        watcher.register(fd, 0)  # HUP, ERR and NVAL are always reported
+        while not self.link.flushed.is_set():
+            if watcher.poll(TERMINAL_POLL_MS):
+                self._leave_once_flushed()
+                return
+
+    def _leave_once_flushed(self) -> None:
+        link = self.link
+        if isinstance(link, ThreadedLink) and not link.stopped:
+            link.stop_blocking()  # the engine has a loop of its own: stop it from here
+        link.flushed.wait(HANGUP_FLUSH_SECONDS)  # a quit already under way finishes first
+        os._exit(1 if link.recorder.error else 0)
 
     @staticmethod
     def _freeze_heap() -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sensortop.engine import Engine
-from sensortop.recorder import Recorder
-from sensortop.session import SamplingSession, ThreadedSession
+from sensortop.logs.writer import Recorder
+from sensortop.sampling.engine import Engine
+from sensortop.sampling.session import SamplingSession, ThreadedSession
 
 T = TypeVar("T")
 
@@ -31,6 +32,9 @@ class SamplingLink:
         self.session = session
         self.started = False
         self.stopped = False
+        self.flushed = threading.Event()
+        """Set once sampling has stopped and the log is flushed (or it never started):
+        from then on the process may end by any means without losing a reading."""
 
     @property
     def engine(self) -> Engine:
@@ -79,18 +83,26 @@ class ThreadedLink(SamplingLink):
         await asyncio.to_thread(self.runner.start)
 
     async def stop(self) -> None:
+        if not self.started:
+            self.flushed.set()  # nothing was sampled: nothing to flush
         if self.stopped or not self.started:
             return
         self.stopped = True
-        await asyncio.to_thread(self.runner.stop)
-        sys.setswitchinterval(self._switch_interval)
+        try:
+            await asyncio.to_thread(self.runner.stop)
+        finally:
+            sys.setswitchinterval(self._switch_interval)
+            self.flushed.set()
 
     def stop_blocking(self) -> None:
         """For after the UI's loop has gone: make sure the log is flushed."""
         if self.started and not self.stopped:
             self.stopped = True
-            self.runner.stop()
-            sys.setswitchinterval(self._switch_interval)
+            try:
+                self.runner.stop()
+            finally:
+                sys.setswitchinterval(self._switch_interval)
+                self.flushed.set()
 
     async def call(self, make: Callable[[], Awaitable[T]]) -> T:
         return await self.runner.call(make)
@@ -107,10 +119,15 @@ class InlineLink(SamplingLink):
         await self.session.start()
 
     async def stop(self) -> None:
+        if not self.started:
+            self.flushed.set()  # nothing was sampled: nothing to flush
         if self.stopped or not self.started:
             return
         self.stopped = True
-        await self.session.stop()
+        try:
+            await self.session.stop()
+        finally:
+            self.flushed.set()
 
     async def call(self, make: Callable[[], Awaitable[T]]) -> T:
         return await make()
