@@ -1,10 +1,7 @@
-"""``python -m sensortop``."""
+"""``python -m sensortop``: the same entry point as the installed script."""
 
 import sys
 
-try:
-    from sensortop.cli.main import main
-except KeyboardInterrupt:  # Ctrl-C while still starting: exit as a shell expects, quietly
-    sys.exit(130)
+from sensortop.cli import run
 
-sys.exit(main())
+sys.exit(run())
