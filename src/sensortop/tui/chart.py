@@ -76,6 +76,22 @@ def time_ticks(start: float, end: float, width: int) -> tuple[list[float], list[
     return positions, [datetime.fromtimestamp(p).strftime(form) for p in positions]
 
 
+def value_ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:
+    """About ``count`` round tick values (steps of 1, 2, 2.5 or 5 times a power of ten)
+    inside [low, high], so a setpoint of 150 sits on a line labelled 150, not 150.7."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low or count < 1:
+        return [], []
+    raw = (high - low) / count
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
+    first = math.ceil(low / step) * step
+    ticks = [first + i * step for i in range(math.floor((high - first) / step + 1e-9) + 1)]
+    if not ticks:  # no round value inside: plotext's own ticks
+        return [], []
+    decimals = max(0, -math.floor(math.log10(step) + 1e-12)) + (1 if step / power == 2.5 else 0)
+    return ticks, [f"{t:.{decimals}f}" for t in ticks]
+
+
 def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
                 width: int, height: int) -> Text:
     """History with a time axis, plus setpoint and alarm-limit lines."""
@@ -92,6 +108,11 @@ def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
     if segments:
         start, end = float(timestamps[segments[0][0]]), float(timestamps[segments[-1][-1]])
         plt.xticks(*time_ticks(start, end, width))
+        shown = np.concatenate([values[index] for index in segments])
+        low, high = float(np.min(shown)), float(np.max(shown))
+        if high > low:
+            plt.ylim(low, high)
+            plt.yticks(*value_ticks(low, high, max(3, height // 4)))
         zone = datetime.fromtimestamp(end).astimezone().tzname() or ""
     else:
         plt.title("no good readings yet")
