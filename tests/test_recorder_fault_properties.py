@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sensortop.logs import writer as recorder_module
-from sensortop.logs.writer import Recorder, open_part
+from sensortop.logs.safe_open import open_part
+from sensortop.logs.writer import Recorder
 from sensortop.model.readings import Reading, Status
 from support import read_log_lines
 

@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from sensortop.config.loader import make_sensor
+from sensortop.logs import parts as parts_module
 from sensortop.logs import writer as recorder_module
-from sensortop.logs.writer import Recorder, open_part
+from sensortop.logs.safe_open import open_part
+from sensortop.logs.writer import Recorder
 from sensortop.model.readings import Reading, Status
 from sensortop.model.specs import Config, MonitorSpec
 from support import read_log_lines, wait_until
@@ -481,7 +483,7 @@ async def test_a_log_file_deleted_after_the_last_flush_is_counted_at_stop(tmp_pa
 
 async def test_a_disk_that_stops_answering_is_reported_while_waited_for(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(recorder_module, "SLOW_DISK_SECONDS", 0.2)
+    monkeypatch.setattr(parts_module, "SLOW_DISK_SECONDS", 0.2)
     read_end, write_end = os.pipe()  # nobody reads yet: the write blocks, raising nothing
 
     def hung(path: Path, new: bool) -> int:

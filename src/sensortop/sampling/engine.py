@@ -14,6 +14,9 @@ the sensor's ``SensorView`` is republished for readers on other threads.
 
 The clock, the sleep and the wall clock (reading timestamps) are injectable,
 so schedules can be tested on virtual time.
+
+This module is the scheduling; a sensor's live state and view are in
+``state``, the wording of failures in ``failures``, lateness in ``lateness``.
 """
 
 from __future__ import annotations
@@ -21,21 +24,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import threading
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from typing import cast
-
-import numpy as np
 
 from sensortop.config.kinds import make_source
 from sensortop.model.readings import AlarmState, AlarmTransition, Reading, Status
 from sensortop.model.specs import SensorSpec
 from sensortop.sampling.alarms import AlarmEvaluator
+from sensortop.sampling.failures import (
+    close_quietly,
+    connect_error,
+    describe_error,
+    seconds_text,
+    status_of,
+)
 from sensortop.sampling.history import History
-from sensortop.sampling.view import SensorView
+from sensortop.sampling.lateness import LatenessLog
+from sensortop.sampling.state import SensorState
 from sensortop.sources import PolledSource, Sample, Source, StreamingSource
 
 log = logging.getLogger(__name__)
@@ -45,116 +52,8 @@ BACKOFF_MAX = 30.0
 
 Subscriber = Callable[[Reading], None]
 EventSubscriber = Callable[[Reading | AlarmTransition], None]
-_new_view = tuple.__new__
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
-
-
-def describe_error(exc: BaseException) -> str:
-    """Words for the panel and the log: the message, with the type where it helps."""
-    from sensortop.sources import SourceError
-
-    text = str(exc).strip()
-    if isinstance(exc, SourceError) and text:
-        return text
-    name = type(exc).__name__
-    return f"{name}: {text}" if text else name
-
-
-class LatenessLog:
-    """Recent sampling lateness (seconds behind schedule), for p50/p99 figures."""
-
-    def __init__(self, capacity: int = 1 << 16) -> None:
-        self._samples = np.zeros(capacity)
-        self._next = 0
-        self._count = 0
-
-    def add(self, late: float) -> None:
-        i = self._next
-        self._samples[i] = late
-        self._next = (i + 1) % self._samples.size
-        if self._count < self._samples.size:
-            self._count += 1
-
-    def clear(self) -> None:
-        self._next = 0
-        self._count = 0
-
-    def percentiles(self, *qs: float) -> list[float]:
-        if self._count == 0:
-            return [math.nan for _ in qs]
-        return [float(x) for x in np.percentile(self._samples[: self._count], qs)]
-
-
-@dataclass(eq=False)
-class SensorState:
-    """A running sensor: its spec, source, memory and counters."""
-
-    spec: SensorSpec
-    source: Source
-    history: History
-    alarms: AlarmEvaluator
-    paused: bool = False
-    last_reading: Reading | None = None
-    readings: int = 0
-    failures: int = 0
-    skipped_slots: int = 0
-    connected: bool = False
-    task: asyncio.Task[None] | None = None
-    resumed: asyncio.Event = field(default_factory=asyncio.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    """Held by the engine while it changes the fields a view is made of and
-    republishes; a reader takes it only to rebuild a view that fell behind."""
-    _view: SensorView | None = field(default=None, repr=False)
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-    @property
-    def view(self) -> SensorView:
-        """The sensor now, as one immutable view: what other threads read.
-
-        The engine republishes after every change it makes, so this is normally
-        one reference read. If the fields were changed some other way (a test, an
-        embedder), the view is rebuilt under ``lock``, never from a half-written
-        reading.
-        """
-        view = self._view
-        if view is None or not self._matches(view):
-            with self.lock:
-                view = self._view
-                if view is None or not self._matches(view):
-                    view = self.publish()
-        return view
-
-    def _matches(self, view: SensorView) -> bool:
-        alarms = self.alarms
-        return (view.version == self.history.version and view.last_reading is self.last_reading
-                and view.alarm is alarms.state and view.acknowledged == alarms.acknowledged
-                and view.paused == self.paused and view.readings == self.readings
-                and view.failures == self.failures and view.skipped_slots == self.skipped_slots
-                and view.connected == self.connected)
-
-    def publish(self) -> SensorView:
-        """Build the view from the live fields and publish it (call under ``lock``)."""
-        history, alarms = self.history, self.alarms
-        # tuple.__new__ is SensorView(...) without its Python-level __new__: a third
-        # of the view's cost, paid on every reading.
-        view: SensorView = _new_view(SensorView, (
-            self.spec, history.version, history, self.last_reading, history.last_good_ts,
-            self.paused, self.connected, self.readings, self.failures, self.skipped_slots,
-            alarms.state, alarms.acknowledged, history.stats_fields()))
-        self._view = view
-        return view
-
-    def is_stale(self, now: float | None = None) -> bool:
-        """No good reading for a few intervals (always False while paused)."""
-        return self.view.is_stale(now)
-
-    def status_word(self, now: float | None = None) -> str:
-        """One of ok, timeout, error, alarm, paused, stale, waiting: what the panel shows."""
-        return self.view.status_word(now)
 
 
 class Engine:
@@ -361,12 +260,12 @@ class Engine:
                         async with asyncio.timeout(spec.timeout):
                             await source.connect()
                     except Exception as exc:
-                        last_error = _connect_error(exc, spec.timeout)
-                        self._emit(state, ts, None, _status_of(exc),
+                        last_error = connect_error(exc, spec.timeout)
+                        self._emit(state, ts, None, status_of(exc),
                                    f"connect failed: {last_error}")
                         retry_at = clock() + backoff
                         backoff = min(backoff * 2, BACKOFF_MAX)
-                        await _close_quietly(source)
+                        await close_quietly(source)
                         continue
                     state.connected = True
                 status, value, error = await self._read(source, spec, due + interval, clock)
@@ -377,9 +276,9 @@ class Engine:
                     last_error = error or status.value
                     state.connected = False
                     retry_at = clock()  # first reconnect at the next slot
-                    await _close_quietly(source)
+                    await close_quietly(source)
         finally:
-            await _close_quietly(source)
+            await close_quietly(source)
 
     @staticmethod
     async def _read(source: PolledSource, spec: SensorSpec, deadline: float,
@@ -401,20 +300,20 @@ class Engine:
                     raise ValueError(f"not a finite number: {raw!r}")
                 return Status.OK, value, None
             except TimeoutError:
-                status, error = Status.TIMEOUT, f"no answer within {_seconds(budget)} s"
+                status, error = Status.TIMEOUT, f"no answer within {seconds_text(budget)} s"
             except Exception as exc:
                 status, error = Status.ERROR, describe_error(exc)
             budget = min(spec.timeout, deadline - clock())
             if attempts > spec.retries or budget <= 0:
                 break
             if source.connection:
-                await _close_quietly(source)
+                await close_quietly(source)
                 try:
                     async with asyncio.timeout(budget):
                         await source.connect()
                 except Exception as exc:
-                    status = _status_of(exc)
-                    error = f"reconnect failed: {_connect_error(exc, budget)}"
+                    status = status_of(exc)
+                    error = f"reconnect failed: {connect_error(exc, budget)}"
                     break
                 budget = min(spec.timeout, deadline - clock())
                 if budget <= 0:
@@ -450,14 +349,14 @@ class Engine:
                     raise ConnectionError("the stream ended")
                 except Exception as exc:
                     state.connected = False
-                    error = _connect_error(exc, spec.timeout)
-                    self._emit(state, self._wall(), None, _status_of(exc),
+                    error = connect_error(exc, spec.timeout)
+                    self._emit(state, self._wall(), None, status_of(exc),
                                f"{error}; reconnecting in {backoff:.1f} s")
-                    await _close_quietly(source)
+                    await close_quietly(source)
                     await self._sleep(backoff)
                     backoff = min(backoff * 2, BACKOFF_MAX)
         finally:
-            await _close_quietly(source)
+            await close_quietly(source)
 
 
 def _check_timing(spec: SensorSpec) -> None:
@@ -484,25 +383,3 @@ def _transition(state: SensorState, ts: float, before: AlarmState, after: AlarmS
 
 _SEVERITY = {AlarmState.NORMAL: 0, AlarmState.LO: 1, AlarmState.HI: 1,
              AlarmState.LOLO: 2, AlarmState.HIHI: 2}
-
-
-def _status_of(exc: BaseException) -> Status:
-    return Status.TIMEOUT if isinstance(exc, TimeoutError) else Status.ERROR
-
-
-def _connect_error(exc: BaseException, timeout: float) -> str:
-    if isinstance(exc, TimeoutError) and not str(exc):
-        return f"no answer within {_seconds(timeout)} s"
-    return describe_error(exc)
-
-
-def _seconds(value: float) -> str:
-    """A timeout as the error text gives it: 1, 0.2, 0.0473 (a retry's rest of a slot)."""
-    return f"{value:.3g}" if value < 1 else f"{value:g}"
-
-
-async def _close_quietly(source: Source) -> None:
-    try:
-        await source.close()
-    except Exception:  # closing a broken connection may fail; that is not news
-        log.debug("closing %s failed", source.spec.id, exc_info=True)

@@ -22,7 +22,7 @@ from sensortop.tui.formatting import format_age, format_value
 from sensortop.tui.widgets.sensor_panel import ALARM_STYLE, STATUS_MARK, STATUS_STYLE
 
 if TYPE_CHECKING:
-    from sensortop.sampling.engine import SensorState
+    from sensortop.sampling.state import SensorState
 
 CHART_PERIOD = 1.0
 

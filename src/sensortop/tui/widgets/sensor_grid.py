@@ -21,7 +21,7 @@ from textual.widgets import Static
 from sensortop.tui.widgets.sensor_panel import PANEL_HEIGHT, SensorPanel
 
 if TYPE_CHECKING:
-    from sensortop.sampling.engine import SensorState
+    from sensortop.sampling.state import SensorState
 
 PANEL_WIDTH = 36
 """The narrowest a panel gets: the grid has at most width // PANEL_WIDTH columns."""

@@ -23,7 +23,7 @@ from sensortop.tui.sparkline import sparkline_view
 if TYPE_CHECKING:
     import numpy as np
 
-    from sensortop.sampling.engine import SensorState
+    from sensortop.sampling.state import SensorState
     from sensortop.sampling.view import SensorView
 
 STATUS_STYLE = {
