@@ -273,7 +273,8 @@ class ScpiPeer:
 def spec(sensor_id: str, kind: str, interval: float = 0.1, timeout: float = 1.0,
          **options: Any) -> SensorSpec:
     """A validated spec, built through the same checks as a config file."""
-    from sensortop.config.loader import Problem, parse_sensor
+    from sensortop.config.loader import parse_sensor
+    from sensortop.config.problems import Problem
 
     problems: list[Problem] = []
     raw = {"id": sensor_id, "kind": kind, "interval": interval, "timeout": timeout, **options}

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sensortop.config.loader import ConfigError, load_config, make_sensor
+from sensortop.config.loader import load_config, make_sensor
+from sensortop.config.problems import ConfigError
 from sensortop.config.writer import save_sensors
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,17 +14,17 @@ from typing import Any
 
 import pytest
 
+from sensortop.config.files import MAX_CONFIG_BYTES
 from sensortop.config.kinds import BUILTIN_KINDS, source_class
 from sensortop.config.loader import (
     LIMIT_FIELDS,
-    MAX_CONFIG_BYTES,
     MONITOR_FIELDS,
     SENSOR_FIELDS,
-    ConfigError,
     load_config,
     make_sensor,
     parse_config,
 )
+from sensortop.config.problems import ConfigError
 from sensortop.model.specs import SensorSpec
 from sensortop.sampling.engine import Engine
 

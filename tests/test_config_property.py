@@ -20,10 +20,10 @@ from sensortop.config.loader import (
     LIMIT_FIELDS,
     MONITOR_FIELDS,
     SENSOR_FIELDS,
-    ConfigError,
     load_config,
     parse_config,
 )
+from sensortop.config.problems import ConfigError
 from sensortop.model.specs import Config
 
 FIELD_NAMES = sorted({f.name for f in MONITOR_FIELDS + SENSOR_FIELDS + LIMIT_FIELDS}

@@ -153,7 +153,7 @@ def test_saving_through_a_symlink_updates_the_target_and_keeps_the_link(tmp_path
 
 def test_saving_the_builtin_config_never_overwrites_an_existing_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sensortop.config.loader import default_config_path
+    from sensortop.config.files import default_config_path
     from sensortop.tui import config_saver
 
     (tmp_path / "sensortop.toml").write_text("# someone else's\n", encoding="utf-8")

@@ -24,7 +24,8 @@ import pytest
 
 from sensortop.config import kinds
 from sensortop.config.kinds import BUILTIN_KINDS, KindUnavailable, make_source, source_class
-from sensortop.config.loader import ConfigError, load_config
+from sensortop.config.loader import load_config
+from sensortop.config.problems import ConfigError
 from sensortop.review.reader import read_logs
 from sensortop.sources.base import PolledSource, StreamingSource
 

@@ -11,13 +11,8 @@ from textual.widgets import DataTable, Input
 
 from pubchem_standin import PubChemStandin
 from sensortop.pubchem import LookupCache, PubChemClient
-from sensortop.tui.widgets.lookup_pane import (
-    LOOKING_UP,
-    LookupPane,
-    PubChemSuggester,
-    fit_words,
-    split_names,
-)
+from sensortop.tui.widgets.lookup_pane import LOOKING_UP, LookupPane, PubChemSuggester
+from sensortop.tui.widgets.lookup_text import fit_words, split_names
 
 pytest_plugins = ["pubchem_fixtures"]
 

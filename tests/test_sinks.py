@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import pytest
 
 from sensortop.config.fields import Field
-from sensortop.config.loader import ConfigError, load_config, parse_config
+from sensortop.config.loader import load_config, parse_config
+from sensortop.config.problems import ConfigError
 from sensortop.model.readings import AlarmState, AlarmTransition, Reading
 from sensortop.model.specs import Config, Limits, MonitorSpec, OutputSpec, SensorSpec
 from sensortop.sampling import session as session_module

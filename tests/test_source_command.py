@@ -55,14 +55,16 @@ async def test_missing_program_is_an_error_that_names_it() -> None:
 
 
 def test_argv_and_command_together_are_refused_by_the_config() -> None:
-    from sensortop.config.loader import ConfigError, make_sensor
+    from sensortop.config.loader import make_sensor
+    from sensortop.config.problems import ConfigError
 
     with pytest.raises(ConfigError, match="exactly one of argv"):
         make_sensor({"id": "c", "kind": "command", "argv": ["true"], "command": "true"})
 
 
 def test_bad_regular_expression_is_refused_by_the_config() -> None:
-    from sensortop.config.loader import ConfigError, make_sensor
+    from sensortop.config.loader import make_sensor
+    from sensortop.config.problems import ConfigError
 
     with pytest.raises(ConfigError, match="not a valid regular expression"):
         make_sensor({"id": "c", "kind": "command", "argv": ["true"], "pattern": "(unclosed"})

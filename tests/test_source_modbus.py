@@ -71,7 +71,8 @@ async def test_unmapped_address_is_an_error_from_the_device(peer: ModbusPeer) ->
 
 
 def test_count_that_does_not_fit_the_data_type_is_refused_by_the_config() -> None:
-    from sensortop.config.loader import ConfigError, make_sensor
+    from sensortop.config.loader import make_sensor
+    from sensortop.config.problems import ConfigError
 
     with pytest.raises(ConfigError, match="does not fit data_type"):
         make_sensor({"id": "m", "kind": "modbus", "host": "127.0.0.1", "address": 10,

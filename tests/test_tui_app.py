@@ -16,7 +16,8 @@ from sensortop.model.specs import Config
 from sensortop.review.blocks import LogPathError
 from sensortop.review.reader import read_logs
 from sensortop.sampling.session import SamplingSession
-from sensortop.tui.app import ACTIONS, SensortopApp
+from sensortop.tui.app import SensortopApp
+from sensortop.tui.keys import ACTIONS
 from sensortop.tui.sampling import SWITCH_INTERVAL, ThreadedLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
@@ -352,7 +353,7 @@ async def test_save_writes_a_config_that_reloads_to_the_same_sensors(
 
 async def test_save_from_the_builtin_config_writes_a_new_file_in_cwd(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sensortop.config.loader import default_config_path
+    from sensortop.config.files import default_config_path
 
     monkeypatch.chdir(tmp_path)
     config = load_config(default_config_path())
@@ -460,7 +461,7 @@ async def test_a_log_that_could_not_be_written_is_reported_after_exit(
     import io
     import tempfile
 
-    from sensortop.tui.app import exit_code
+    from sensortop.tui.launch import exit_code
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)

@@ -18,7 +18,8 @@ from textual.widgets._footer import FooterKey
 from sensortop.config.loader import load_config
 from sensortop.model.readings import AlarmState, Reading, Status
 from sensortop.sampling.session import SamplingSession
-from sensortop.tui.app import ACTIONS, SensortopApp
+from sensortop.tui.app import SensortopApp
+from sensortop.tui.keys import ACTIONS
 from sensortop.tui.sampling import ThreadedLink
 from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from sensortop import __version__
 
 if TYPE_CHECKING:
-    from sensortop.config.loader import ConfigError
+    from sensortop.config.problems import ConfigError
     from sensortop.model.specs import Config
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sensortop: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # ConfigError, imported late with the config machinery
-        from sensortop.config.loader import ConfigError
+        from sensortop.config.problems import ConfigError
 
         if not isinstance(exc, ConfigError):
             raise
@@ -224,20 +224,21 @@ def _dispatch(args: argparse.Namespace) -> int:
                 raise UsageError(f"record: --publish: {exc}") from None
         return asyncio.run(record(config, log_dir, args.duration, args.publish))
     with deferred_interrupt():
-        from sensortop.tui.app import run_dashboard
+        from sensortop.tui.launch import run_dashboard
     return run_dashboard(config, log_dir=log_dir, pubchem_url=_pubchem_url(args),
                          theme=args.theme)
 
 
 def _load(flag: str | None, need_sensors: bool = False) -> Config:
-    from sensortop.config.loader import load_config, resolve_config_path
+    from sensortop.config.files import resolve_config_path
+    from sensortop.config.loader import load_config
 
     return _check_outputs(load_config(resolve_config_path(flag), need_sensors=need_sensors))
 
 
 def _check_outputs(config: Config) -> Config:
     """The ``[[outputs]]`` kinds' own fields, checked by the sinks layer that knows them."""
-    from sensortop.config.loader import ConfigError
+    from sensortop.config.problems import ConfigError
     from sensortop.sinks.registry import check_outputs
 
     problems = check_outputs(config)
@@ -248,7 +249,7 @@ def _check_outputs(config: Config) -> Config:
 
 def _log_dir(config: Config, flag: str | None) -> Path:
     """--log-dir, else $SENSORTOP_LOG_DIR, else the config's; the built-in config logs to ./logs."""
-    from sensortop.config.loader import default_config_path
+    from sensortop.config.files import default_config_path
 
     chosen = flag or os.environ.get("SENSORTOP_LOG_DIR")
     if chosen:

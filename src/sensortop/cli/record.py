@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from sensortop.config.loader import ConfigError
+from sensortop.config.problems import ConfigError
 from sensortop.model.specs import Config
 from sensortop.sampling.session import SamplingSession
 

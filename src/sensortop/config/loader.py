@@ -2,64 +2,31 @@
 
 Unknown keys are errors (a typo must not silently do nothing); relative paths
 are relative to the config file. ``ConfigError`` carries every problem found,
-not just the first, so one run of ``check-config`` shows them all.
+not just the first, so one run of ``check-config`` shows them all. Finding and
+reading the file safely is ``config.files``; the problems' form is ``config.problems``.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import re
-import stat
-import tomllib
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sensortop.config.fields import Field, show
+from sensortop.config.files import parse_toml, read_config_text
 from sensortop.config.kinds import KindUnavailable, kind_names, source_class
+from sensortop.config.problems import ConfigError, Problem, printable
 from sensortop.model.specs import Config, Limits, MonitorSpec, OutputSpec, SensorSpec
 
 ID_PATTERN = re.compile(r"[a-z0-9_]{1,64}")
 """A whole id (``fullmatch``: a trailing newline is not part of a valid id)."""
-DEFAULT_CONFIG_NAME = "reactor.toml"
-MAX_CONFIG_BYTES = 4 * 1024 * 1024
-"""A config is a few KB; 4 MB is ~20,000 sensors. Bigger is a wrong file, not a config."""
 HISTORY_POINT_BYTES = 16
 """Memory one history point costs per sensor: a float64 time and a float64 value."""
 MAX_HISTORY = 1_000_000
 """Points per sensor: 16 MB of memory each, allocated at start."""
 MAX_HISTORY_BYTES = 1_000_000_000
 """All sensors' history together (history x sensors x 16 bytes) stays within 1 GB."""
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a config, and where."""
-
-    file: str
-    where: str  # "monitor", "sensors[2] 'reactor_temp'", "line 4, column 7", ...
-    field: str | None
-    message: str
-    hint: str = ""
-
-    def __str__(self) -> str:
-        place = f"{self.file}: {self.where}"
-        if self.field:
-            place += f": field '{_printable(self.field)}'"
-        text = f"{place}: {self.message}"
-        if self.hint:
-            text += f" (hint: {self.hint})"
-        return text
-
-
-class ConfigError(Exception):
-    """A config that cannot be used; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 MONITOR_FIELDS: tuple[Field, ...] = (
@@ -95,17 +62,6 @@ LIMIT_FIELDS: tuple[Field, ...] = (
 )
 
 
-def default_config_path() -> Path:
-    """The built-in default config: the simulated reactor."""
-    return Path(str(resources.files("sensortop") / "data" / DEFAULT_CONFIG_NAME))
-
-
-def resolve_config_path(flag: str | None) -> Path:
-    """--config, else $SENSORTOP_CONFIG, else the built-in reactor."""
-    chosen = flag or os.environ.get("SENSORTOP_CONFIG")
-    return Path(chosen).expanduser() if chosen else default_config_path()
-
-
 def load_config(path: Path | str, *, need_sensors: bool = False) -> Config:
     """Read and validate ``path``; raise ConfigError listing every problem.
 
@@ -113,8 +69,8 @@ def load_config(path: Path | str, *, need_sensors: bool = False) -> Config:
     ``check-config``; the dashboard starts empty, since sensors can be added there).
     """
     path = Path(path)
-    file = _printable(str(path))
-    text = _read_config_text(path, file)
+    file = printable(str(path))
+    text = read_config_text(path, file)
     data = parse_toml(text, file)
     config, problems = parse_config(data, file, base_dir=_absolute_parent(path))
     if need_sensors and "sensors" not in data and not problems:
@@ -129,79 +85,8 @@ def load_config(path: Path | str, *, need_sensors: bool = False) -> Config:
     return config
 
 
-def parse_toml(text: str, file: str) -> dict[str, Any]:
-    """TOML text -> data; ConfigError for bad syntax or nesting too deep to parse."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([Problem(file, "TOML syntax", None, str(exc),
-                                   "check quotes, brackets and '=' on that line")]) from None
-    except RecursionError:
-        raise ConfigError([Problem(file, "TOML syntax", None,
-                                   "arrays or tables nested too deeply to read",
-                                   "a config needs at most a few levels")]) from None
-
-
-def _read_config_text(path: Path, file: str) -> str:
-    """The file's text, refusing what is not a regular file of sane size before reading.
-
-    A device (/dev/zero, /dev/urandom) or a FIFO would hang or fill memory: it is
-    refused on ``stat``, and opened non-blocking in case it is swapped in meanwhile.
-    """
-    def fail(message: str, hint: str = "") -> ConfigError:
-        return ConfigError([Problem(file, "file", None, message, hint)])
-
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise fail(f"cannot read it: {exc}") from None
-    _check_regular(info, fail)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise fail(f"cannot read it: {exc}") from None
-    try:
-        _check_regular(os.fstat(fd), fail)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise fail(f"cannot read it: {exc}") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_CONFIG_BYTES:
-        raise fail(f"larger than {MAX_CONFIG_BYTES // 1024**2} MB: not a sensortop config")
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")  # Notepad's byte-order mark
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise fail(f"not UTF-8 text (line {line}: {exc.reason})",
-                   "save the file as UTF-8") from None
-
-
-def _check_regular(info: os.stat_result, fail: Any) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        raise fail("is a folder, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise fail("is not a regular file (a device, pipe or socket)",
-                   "give the path of a .toml file")
-    if info.st_size > MAX_CONFIG_BYTES:
-        raise fail(f"is {info.st_size:,} bytes, larger than "
-                   f"{MAX_CONFIG_BYTES // 1024**2} MB: not a sensortop config")
-
-
 def _absolute_parent(path: Path) -> Path:
     return path.absolute().parent
-
-
-def _printable(text: str, limit: int = 200) -> str:
-    """Text for a one-line message: control characters escaped, long text cut."""
-    if text.isprintable() and len(text) <= limit:
-        return text
-    cut = text[:limit]
-    shown = cut.encode("unicode_escape", "backslashreplace").decode("ascii")
-    return shown + ("..." if len(text) > limit else "")
 
 
 def parse_config(data: dict[str, Any], file: str,
@@ -430,6 +315,6 @@ def closest(key: str, names: dict[str, Field]) -> str | None:
 def _where(index: int | None, sensor_id: Any) -> str:
     place = f"sensors[{index}]" if index is not None else "sensor"
     if isinstance(sensor_id, str) and sensor_id:
-        place += f" '{_printable(sensor_id, 64)}'"
+        place += f" '{printable(sensor_id, 64)}'"
     return place
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sensortop.config.fields import Field, show
-from sensortop.config.loader import ConfigError, Problem, check_fields, closest
+from sensortop.config.loader import check_fields, closest
+from sensortop.config.problems import ConfigError, Problem
 from sensortop.model.specs import Config, OutputSpec
 from sensortop.sinks.base import Sink, SinkContext
 

@@ -10,21 +10,14 @@ README's "threading model" for the measurements behind that choice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import os
-import select
-import signal
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TextIO
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.markup import escape
 from textual.screen import Screen
@@ -33,10 +26,11 @@ from textual.widgets import Footer, Header
 from sensortop.config.kinds import available_kinds
 from sensortop.model.readings import AlarmState
 from sensortop.model.specs import Config, SensorSpec
-from sensortop.sampling.session import SamplingSession
 from sensortop.tui.config_saver import save_config, save_target_text
 from sensortop.tui.formatting import count_of
-from sensortop.tui.sampling import SamplingLink, ThreadedLink
+from sensortop.tui.keys import ACTIONS, GRID_ACTIONS, PANEL_ACTIONS, dashboard_bindings
+from sensortop.tui.lifecycle import TerminalLifecycle
+from sensortop.tui.sampling import SamplingLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
 from sensortop.tui.screens.detail import DetailScreen
@@ -48,31 +42,7 @@ from sensortop.tui.widgets.side_pane import SidePane
 from sensortop.tui.widgets.status_line import StatusLine
 
 FRAME_RATE = 4.0
-TERMINAL_POLL_MS = 1000
-"""How often the terminal watch looks for a hung-up terminal."""
-HANGUP_FLUSH_SECONDS = 60.0
-"""After SIGHUP, how long to wait for the log to be flushed before the process ends."""
 FRAME_SLICES = 4  # each frame is painted in this many slices, spread over its period
-
-# (key, action, footer label, palette help) - the one list for footer, palette and tests.
-# Labels are short so that every key, ? and q included, fits an 80-column footer.
-ACTIONS: tuple[tuple[str, str, str, str], ...] = (
-    ("a", "add_sensor", "Add", "Add a sensor"),
-    ("d", "remove_sensor", "Del", "Remove the focused sensor (asks first)"),
-    ("space", "toggle_pause", "Pause", "Pause or resume the focused sensor"),
-    ("k", "acknowledge", "Ack", "Acknowledge the focused sensor's new alarm"),
-    ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
-    ("c", "lookup", "Lookup", "Show and focus the compound lookup (Esc back to the panels)"),
-    ("l", "review", "Logs", "Open the log review screen"),
-    ("t", "choose_theme", "Theme", "Choose a theme"),
-    ("s", "save", "Save", "Save the current sensors to the config file"),
-    ("question_mark", "help", "Help", "Every key, and where the logs go"),
-    ("q", "quit", "Quit", "Quit, flushing the log first"),
-)
-KEY_DISPLAY = {"question_mark": "?", "space": "␣"}  # as the footer shows them
-
-GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "acknowledge",
-                          "detail", "lookup", "save", "focus_panels"})
 
 
 class SensortopApp(App[int]):
@@ -86,11 +56,7 @@ class SensortopApp(App[int]):
     Screen.-narrow #main.-lookup > #side { display: block; width: 1fr; border-left: none; }
     """
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-medium"), (150, "-wide")]  # noqa: RUF012
-    BINDINGS = [  # noqa: RUF012
-        *(Binding(key, action, label, key_display=KEY_DISPLAY.get(key))
-          for key, action, label, _ in ACTIONS),
-        Binding("escape", "focus_panels", "Panels", show=False),
-    ]
+    BINDINGS = dashboard_bindings()
 
     def __init__(self, link: SamplingLink, config: Config, *, pubchem_url: str,
                  theme: str | None = None, start_sampling: bool = True,
@@ -113,7 +79,7 @@ class SensortopApp(App[int]):
         self._saved_theme: str | None = None
         self._last_panel: SensorPanel | None = None
         self._quitting = False
-        self._old_hangup: Any = None
+        self._lifecycle = TerminalLifecycle(link, self.action_quit)
         self.title = config.name
 
     # -- layout ------------------------------------------------------------------
@@ -150,59 +116,10 @@ class SensortopApp(App[int]):
         self._focus_grid()
         self.frame()
         self.call_after_refresh(self._freeze_heap)
-        self._catch_stop_signals(True)
-        threading.Thread(target=self._watch_terminal, name="sensortop-terminal",
-                         daemon=True).start()
+        self._lifecycle.start()  # SIGTERM quits as q does; a closed terminal ends us
 
     def on_unmount(self) -> None:
-        self._catch_stop_signals(False)
-
-    def _catch_stop_signals(self, catch: bool) -> None:
-        """SIGTERM (a service stop, a shutdown) quits as ``q`` does: the log flushed and the
-        terminal restored, not a process cut off. SIGHUP (the terminal closed) has its own
-        path, see ``_on_hangup``."""
-        loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            if catch:
-                loop.add_signal_handler(signal.SIGTERM, self.action_quit)
-                self._old_hangup = signal.signal(signal.SIGHUP, self._on_hangup)
-            else:
-                loop.remove_signal_handler(signal.SIGTERM)
-                if self._old_hangup is not None:
-                    signal.signal(signal.SIGHUP, self._old_hangup)
-
-    def _on_hangup(self, signum: int, frame: object) -> None:
-        """SIGHUP: the terminal closed (an SSH session dropped, tmux killed). Textual's
-        writer dies on the dead terminal and its loop then blocks for good on the next
-        frame, so this is a plain signal handler, not one the loop would have to run:
-        a thread stops sampling, waits for the log to be flushed, and ends the process
-        (there is no terminal left to restore)."""
-        threading.Thread(target=self._leave_once_flushed, name="sensortop-hangup",
-                         daemon=True).start()
-
-    def _watch_terminal(self) -> None:
-        """Notice a terminal that is gone even when SIGHUP reaches another thread (the
-        kernel picks any thread, and the main one may be blocked in Textual's writer,
-        where a Python-level handler never runs): a hung-up tty polls as POLLHUP."""
-        try:
-            fd = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
-        except (OSError, ValueError):
-            return
-        if fd < 0 or not os.isatty(fd):
-            return
-        watcher = select.poll()
-        watcher.register(fd, 0)  # HUP, ERR and NVAL are always reported
-        while not self.link.flushed.is_set():
-            if watcher.poll(TERMINAL_POLL_MS):
-                self._leave_once_flushed()
-                return
-
-    def _leave_once_flushed(self) -> None:
-        link = self.link
-        if isinstance(link, ThreadedLink) and not link.stopped:
-            link.stop_blocking()  # the engine has a loop of its own: stop it from here
-        link.flushed.wait(HANGUP_FLUSH_SECONDS)  # a quit already under way finishes first
-        os._exit(1 if link.recorder.error else 0)
+        self._lifecycle.stop()
 
     @staticmethod
     def _freeze_heap() -> None:
@@ -317,7 +234,7 @@ class SensortopApp(App[int]):
         """Grid actions belong to the grid: hidden while another screen covers it."""
         if action in GRID_ACTIONS and len(self.screen_stack) > 1:
             return False
-        if action in ("remove_sensor", "toggle_pause", "acknowledge", "detail"):
+        if action in PANEL_ACTIONS:
             # not on panels out of sight (the lookup covers the grid below 110 columns)
             grid = self.grid
             if not (self.is_mounted(grid) and grid.display):
@@ -478,32 +395,4 @@ class SensortopApp(App[int]):
                                 getattr(self, f"action_{action}"))
 
 
-def run_dashboard(config: Config, *, log_dir: Path, pubchem_url: str,
-                  theme: str | None = None) -> int:
-    """Entry point for ``sensortop`` with no subcommand; returns the exit code."""
-    try:
-        session = SamplingSession(config, log_dir)
-    except Exception as exc:  # e.g. a source that cannot be built
-        print(f"sensortop: cannot start sampling: {exc}", file=sys.stderr)
-        return 1
-    link = ThreadedLink(session)
-    app = SensortopApp(link, config, pubchem_url=pubchem_url, theme=theme)
-    try:
-        app.run()
-    finally:
-        link.stop_blocking()  # an exit by any path still flushes the log
-    return exit_code(app, link)
-
-
-def exit_code(app: App[int], link: SamplingLink, err: TextIO | None = None) -> int:
-    """After the screen is gone: say what became of the log if it could not be written
-    (the dashboard's own message vanished with it), and fail so scripts notice."""
-    error = link.recorder.error
-    if error:
-        print(f"sensortop: {error}", file=err or sys.stderr)
-        return 1
-    # Textual sets return_code to 1 when the app ended on an unhandled error.
-    return app.return_code or 0
-
-
-__all__ = ["SensortopApp", "exit_code", "run_dashboard"]
+__all__ = ["SensortopApp"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sensortop.config.loader import default_config_path
+from sensortop.config.files import default_config_path
 from sensortop.config.writer import save_sensors
 from sensortop.model.specs import Config, SensorSpec
 

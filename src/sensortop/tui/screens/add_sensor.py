@@ -20,7 +20,8 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from sensortop.config.fields import Field
 from sensortop.config.kinds import source_class
-from sensortop.config.loader import LIMIT_KEYS, SENSOR_FIELDS, ConfigError, make_sensor
+from sensortop.config.loader import LIMIT_KEYS, SENSOR_FIELDS, make_sensor
+from sensortop.config.problems import ConfigError
 from sensortop.model.specs import SensorSpec
 
 COMMON = tuple(f for f in SENSOR_FIELDS if f.name not in ("kind", "limits"))

@@ -3,17 +3,16 @@
 Self-contained: it owns its ``PubChemClient`` (and so its rate limiter and
 cache), runs every look-up in an exclusive async worker so the dashboard never
 waits on PubChem, fills each table row the moment that name's answer arrives,
-and posts nothing the rest of the app must handle.
+and posts nothing the rest of the app must handle. The rules its text follows
+(names split from the input, words and columns fitted to cells) are in
+``lookup_text``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-import textwrap
 from pathlib import Path
 
-from rich.cells import cell_len
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,70 +25,17 @@ from textual.widgets.data_table import CellDoesNotExist, RowKey
 from sensortop.pubchem.cache import LookupCache, normalise_query
 from sensortop.pubchem.client import PubChemClient
 from sensortop.pubchem.models import LookupResult, Outcome, format_number
+from sensortop.tui.widgets.lookup_text import (
+    COLUMNS,
+    LABEL_WIDTH,
+    fit_columns,
+    fit_words,
+    hang,
+    split_names,
+)
 
 LOOKING_UP = "looking up…"
 EMPTY_HINT = "Type names above, e.g. acetic acid, toluene, then Enter"
-COLUMNS = (("name", "name"), ("CID", "cid"), ("formula", "formula"), ("MW", "mw"),
-           ("status", "status"))  # fmt: skip
-OPTIONAL_COLUMNS = ("cid", "formula", "mw")  # dropped from the right when the pane is narrow
-STATUS_MIN = 16  # cells the status keeps before an optional column is shown
-
-
-LOCANT = re.compile(r"(?:\d+|[A-Za-z])['′]*")  # the 2 of 2,4-; the N of N,N-
-
-
-def split_names(text: str) -> list[str]:
-    """Names from the input: comma-separated, trimmed, blanks and repeats (any case) dropped.
-
-    A comma between locants stays in its name: 2,4-dinitrophenol, 2,4,6-trinitrotoluene,
-    N,N-dimethylformamide are one name each, while "water,ethanol" is two.
-    """
-    parts: list[str] = []
-    start = 0
-    for comma in (m.start() for m in re.finditer(",", text)):
-        token = re.split(r"[\s,\-(\[]", text[start:comma])[-1]
-        following = text[comma + 1 : comma + 2]
-        if LOCANT.fullmatch(token) and following.isalnum():
-            continue
-        parts.append(text[start:comma])
-        start = comma + 1
-    parts.append(text[start:])
-    names: dict[str, str] = {}
-    for part in parts:
-        name = part.strip()
-        if name:
-            names.setdefault(normalise_query(name), name)
-    return list(names.values())
-
-
-def fit_words(text: str, room: int) -> str:
-    """``text`` whole if it fits in ``room`` cells, else cut at a word and ended with ``…``
-    (never a bare ``network error, re``): the whole text is in the detail area."""
-    if cell_len(text) <= room:
-        return text
-    if room <= 1:
-        return "…"
-    cut = text[: room - 1]
-    while cell_len(cut) > room - 1:
-        cut = cut[:-1]
-    space = cut.rfind(" ")
-    if space >= (room - 1) // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,:;(") + "…"
-
-
-LABEL_WIDTH = 11  # "InChIKey   "
-
-
-def _hang(line: str, width: int) -> list[str]:
-    """One detail line in ``width`` cells, its value continued under the value."""
-    if cell_len(line) <= width:
-        return [line]
-    label, value = line[:LABEL_WIDTH], line[LABEL_WIDTH:]
-    if not (label.endswith(" ") and label.strip()):  # the name line: no label
-        return textwrap.wrap(line, width, break_on_hyphens=False) or [line]
-    rows = textwrap.wrap(value, width - LABEL_WIDTH, break_on_hyphens=False) or [value]
-    return [label + rows[0], *(" " * LABEL_WIDTH + row for row in rows[1:])]
 
 
 class LookupTable(DataTable[str]):
@@ -296,31 +242,12 @@ class LookupPane(Vertical):
     # -- the table ----------------------------------------------------------------
 
     def plan_columns(self, width: int) -> dict[str, int]:
-        """Which columns fit ``width`` cells and how wide each is (padding included).
-
-        The name (cut to a third of the pane at most) and the status always show;
-        CID, formula and MW follow, in that order, while the status keeps STATUS_MIN
-        cells. Nothing is cut by the table's edge: what does not fit is whole below.
-        """
+        """Which columns fit ``width`` cells and how wide each is (padding included):
+        ``fit_columns`` over the rows shown now."""
         pad = 2 * self.query_one(DataTable).cell_padding
-        keys = list(self._names)
-
-        def widest(column: str, label: str) -> int:
-            texts = [label, *(self._cells[k][column] for k in keys)]
-            return max(cell_len(text) for text in texts) + pad
-
-        longest_name = max([cell_len("name"), *(cell_len(n) for n in self._names.values())])
-        plan = {"name": min(longest_name, max(10, width // 3)) + pad}
-        longest_status = max([cell_len("status"), *(cell_len(t) for t in self._status.values())])
-        status = min(longest_status, STATUS_MIN) + pad
-        for label, column in COLUMNS:
-            if column in OPTIONAL_COLUMNS:
-                need = widest(column, label)
-                if sum(plan.values()) + need + status > width:
-                    break  # the next ones from the right go too, never a gap in the middle
-                plan[column] = need
-        plan["status"] = max(width - sum(plan.values()), status)
-        return plan
+        return fit_columns(width, pad, list(self._names.values()),
+                           [self._cells[key] for key in self._names],
+                           list(self._status.values()))
 
     def _draw_table(self) -> None:
         """Rebuild the table from the rows' data, fitted to its width (a few rows: cheap)."""
@@ -417,7 +344,7 @@ class LookupPane(Vertical):
             else:
                 lines.append("synonyms   press Enter on the row")
         if width is not None and width > 2 * LABEL_WIDTH:
-            lines = [wrapped for line in lines for wrapped in _hang(line, width)]
+            lines = [wrapped for line in lines for wrapped in hang(line, width)]
         return "\n".join(lines)
 
     def _show_detail(self) -> None:

@@ -1,0 +1,42 @@
+"""The dashboard's keys: one table that the footer, the command palette and the tests
+all read, so a key is added (or relabelled) in one place only."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+# (key, action, footer label, palette help) - the one list for footer, palette and tests.
+# Labels are short so that every key, ? and q included, fits an 80-column footer.
+ACTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("a", "add_sensor", "Add", "Add a sensor"),
+    ("d", "remove_sensor", "Del", "Remove the focused sensor (asks first)"),
+    ("space", "toggle_pause", "Pause", "Pause or resume the focused sensor"),
+    ("k", "acknowledge", "Ack", "Acknowledge the focused sensor's new alarm"),
+    ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
+    ("c", "lookup", "Lookup", "Show and focus the compound lookup (Esc back to the panels)"),
+    ("l", "review", "Logs", "Open the log review screen"),
+    ("t", "choose_theme", "Theme", "Choose a theme"),
+    ("s", "save", "Save", "Save the current sensors to the config file"),
+    ("question_mark", "help", "Help", "Every key, and where the logs go"),
+    ("q", "quit", "Quit", "Quit, flushing the log first"),
+)
+KEY_DISPLAY = {"question_mark": "?", "space": "␣"}  # as the footer shows them
+
+GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "acknowledge",
+                          "detail", "lookup", "save", "focus_panels"})
+"""Actions on the grid: hidden while another screen covers it."""
+
+PANEL_ACTIONS = frozenset({"remove_sensor", "toggle_pause", "acknowledge", "detail"})
+"""Actions on the focused panel: hidden while the grid is out of sight."""
+
+
+def dashboard_bindings() -> list[BindingType]:
+    """The footer's bindings, in the table's order, and Esc (back to the panels, unshown)."""
+    return [
+        *(Binding(key, action, label, key_display=KEY_DISPLAY.get(key))
+          for key, action, label, _ in ACTIONS),
+        Binding("escape", "focus_panels", "Panels", show=False),
+    ]
+
+
+__all__ = ["ACTIONS", "GRID_ACTIONS", "KEY_DISPLAY", "PANEL_ACTIONS", "dashboard_bindings"]
