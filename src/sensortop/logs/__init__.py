@@ -1,1 +1,1 @@
-"""The JSON Lines log: its line format, file names, the writer and the reader."""
+"""The JSON Lines log: its line format, its file names, and the writer (review/ reads it)."""
