@@ -188,7 +188,7 @@ def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem]
         try:
             kind_class = source_class(kind)
         except KeyError:
-            pass
+            pass  # an unknown kind: reported below, with the known ones
         except KindUnavailable as exc:
             problems.append(Problem(file, where, "kind", f"kind {kind!r} is not available: {exc}"))
             unavailable = True

@@ -95,7 +95,7 @@ class PartFiles:
         try:
             return await asyncio.wait_for(asyncio.shield(task), SLOW_DISK_SECONDS)
         except TimeoutError:
-            pass
+            pass  # still running: say so below, then keep waiting for it
         message = (f"the disk has not answered for {SLOW_DISK_SECONDS:g} s: "
                    f"{show(self.path or self.log_dir)}; keeping the readings")
         if self._notice:

@@ -265,7 +265,7 @@ def _decode_values(
         try:
             parsed = orjson.loads(b"[" + joined + b"]")
         except orjson.JSONDecodeError:
-            pass
+            pass  # one bad value in the block: fall through to value by value
         else:
             return np.array(parsed, dtype=np.float64), np.ones(n, dtype=bool)
     values = np.full(n, np.nan)
