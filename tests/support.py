@@ -29,3 +29,15 @@ def read_log_lines(paths: list[Path] | Path) -> list[dict]:
         for raw in path.read_bytes().splitlines():
             lines.append(orjson.loads(raw))
     return lines
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most request starts (or arrivals) in any half-open window of ``window`` seconds:
+    what PubChem's limit of five a second is about."""
+    times = sorted(times)
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while times[lo] <= t - window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best

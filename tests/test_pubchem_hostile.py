@@ -21,6 +21,7 @@ from sensortop.pubchem.ratelimit import (
     parse_throttling_control,
 )
 from sensortop.pubchem.transport import MAX_REDIRECTS
+from support import max_in_window
 
 pytest_plugins = ["pubchem_fixtures"]
 
@@ -37,15 +38,6 @@ def quick_client(url: str, **kwargs: object) -> PubChemClient:
 async def batch(client: PubChemClient, names: list[str]) -> dict[str, LookupResult]:
     return {r.query: r async for r in client.lookup_many(names)}
 
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from sensortop.pubchem.ratelimit import (
     parse_retry_after,
     parse_throttling_control,
 )
+from support import max_in_window
 
 # Header values as the live PubChem service sent them (recorded responses).
 GREEN = ("Request Count status: Green (0%), Request Time status: Green (0%), "
@@ -52,16 +53,6 @@ def make_limiter(clock: VirtualClock, **kwargs: object) -> RateLimiter:
 async def grant_times(limiter: RateLimiter, count: int) -> list[float]:
     return sorted(await asyncio.gather(*(limiter.acquire() for _ in range(count))))
 
-
-def max_in_window(times: list[float], window: float) -> int:
-    """The most starts in any half-open window of ``window`` seconds."""
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 async def test_never_grants_six_in_any_one_second_window() -> None:

@@ -19,19 +19,10 @@ import pytest
 from pubchem_standin import PubChemStandin
 from sensortop.pubchem import LookupCache, Outcome, PubChemClient
 from sensortop.pubchem.sharedwindow import FILE_NAME, SharedWindow
+from support import max_in_window
 
 pytest_plugins = ["pubchem_fixtures"]
 
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """The most arrivals in any window of ``window`` seconds."""
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 def unknown_names(prefix: str, count: int) -> list[str]:

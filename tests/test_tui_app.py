@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
+import pty
+import signal
+import struct
+import subprocess
 import sys
+import termios
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -493,55 +502,67 @@ def logged_readings(log_dir: Path) -> int:
     return sum(len(series.ts) for series in data.series.values())
 
 
-def test_sigterm_quits_the_dashboard_cleanly_with_the_log_flushed(tmp_path: Path) -> None:
-    import fcntl
-    import os
-    import pty
-    import signal
-    import struct
-    import subprocess
-    import sys
-    import termios
-    import threading
-    import time
+class PtyDashboard:
+    """The real ``sensortop`` on a pseudo-terminal that reads its screen, for the tests
+    about how the process ends; ``own_session`` makes the pty its controlling terminal,
+    so closing the terminal hangs the session up as the kernel does for an SSH drop."""
 
-    config = write_config(tmp_path)
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sensortop", "--config", str(config), "--log-dir",
-         str(tmp_path / "logs")],
-        stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path,
-        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")})
-    os.close(follower)
-    output = bytearray()
+    def __init__(self, tmp_path: Path, *, own_session: bool = False) -> None:
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
+        self.log_dir = tmp_path / "logs"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sensortop", "--config", str(write_config(tmp_path)),
+             "--log-dir", str(self.log_dir)],
+            stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path,
+            start_new_session=own_session,
+            preexec_fn=(lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0)) if own_session else None,
+            env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")})
+        os.close(follower)
+        self.leader: int | None = leader
+        self.output = bytearray()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
 
-    def drain() -> None:  # the app blocks if nobody reads its screen
-        while True:
+    def _drain(self) -> None:  # the app blocks if nobody reads its screen
+        while self.leader is not None:
             try:
-                chunk = os.read(leader, 65536)
-            except OSError:
+                chunk = os.read(self.leader, 65536)
+            except (OSError, TypeError):
                 return
             if not chunk:
                 return
-            output.extend(chunk)
+            self.output.extend(chunk)
 
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + 60
-        while logged_readings(tmp_path / "logs") < 10:  # while it writes: may end mid-line
-            assert time.monotonic() < deadline, output.decode(errors="replace")[-2000:]
-            assert proc.poll() is None, output.decode(errors="replace")[-2000:]
+    def wait_for_readings(self, count: int = 10, timeout: float = 60) -> None:
+        """Until the log holds ``count`` readings (read while written: may end mid-line)."""
+        deadline = time.monotonic() + timeout
+        while logged_readings(self.log_dir) < count:
+            tail = self.output.decode(errors="replace")[-2000:]
+            assert time.monotonic() < deadline and self.proc.poll() is None, tail
             time.sleep(0.05)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        reader.join(timeout=10)
-        os.close(leader)
-    assert b"\x1b[?1049l" in output  # the terminal left the app's screen
+
+    def close_terminal(self) -> None:
+        leader, self.leader = self.leader, None
+        if leader is not None:
+            os.close(leader)
+        self._reader.join(timeout=10)
+
+    def __enter__(self) -> PtyDashboard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.close_terminal()
+
+
+def test_sigterm_quits_the_dashboard_cleanly_with_the_log_flushed(tmp_path: Path) -> None:
+    with PtyDashboard(tmp_path) as dash:
+        dash.wait_for_readings()
+        dash.proc.send_signal(signal.SIGTERM)
+        assert dash.proc.wait(timeout=60) == 0
+    assert b"\x1b[?1049l" in dash.output  # the terminal left the app's screen
     lines = read_log_lines(tmp_path / "logs")  # every line whole
     assert {line["sensor"] for line in lines} == {"temp_a", "press_b"}
 
@@ -549,53 +570,10 @@ def test_sigterm_quits_the_dashboard_cleanly_with_the_log_flushed(tmp_path: Path
 def test_a_closed_terminal_ends_the_dashboard_with_the_log_flushed(tmp_path: Path) -> None:
     """The terminal goes away (an SSH drop, tmux killed): Textual's writer dies on it and
     its loop then blocks for good; the process must still end, the log whole."""
-    import fcntl
-    import os
-    import pty
-    import struct
-    import subprocess
-    import sys
-    import termios
-    import threading
-    import time
-
-    config = write_config(tmp_path)
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
-    proc = subprocess.Popen(  # its own session, the pty its controlling terminal
-        [sys.executable, "-m", "sensortop", "--config", str(config), "--log-dir",
-         str(tmp_path / "logs")],
-        stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path,
-        start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")})
-    os.close(follower)
-    done_reading = threading.Event()
-
-    def drain() -> None:
-        while not done_reading.is_set():
-            try:
-                if not os.read(leader, 65536):
-                    return
-            except OSError:
-                return
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + 60
-        while logged_readings(tmp_path / "logs") < 10:
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.05)
-        done_reading.set()
-        os.close(leader)  # the terminal is gone: the kernel hangs the session up
-        leader = -1
-        assert proc.wait(timeout=60) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        if leader >= 0:
-            os.close(leader)
-        reader.join(timeout=10)
+    with PtyDashboard(tmp_path, own_session=True) as dash:
+        dash.wait_for_readings()
+        dash.close_terminal()  # the kernel hangs the session up
+        assert dash.proc.wait(timeout=60) == 0
     lines = read_log_lines(tmp_path / "logs")  # every line whole
     assert {line["sensor"] for line in lines} == {"temp_a", "press_b"}
 
