@@ -1,4 +1,5 @@
-"""Fixtures for the PubChem tests: the PUG REST stand-in and a throwaway cache folder.
+"""Fixtures for the PubChem tests: the PUG REST stand-in, a throwaway cache folder, and
+a one-widget app to drive the lookup pane in.
 
 Import the ones a module uses (``from pubchem_fixtures import standin``); the
 stand-in answers from 127.0.0.1 only.
@@ -11,8 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.app import App, ComposeResult
 
 from pubchem_standin import PubChemStandin
+from sensortop.pubchem import LookupCache, PubChemClient
+from sensortop.tui.widgets.lookup_pane import LookupPane
 
 
 @pytest.fixture
@@ -42,3 +46,21 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/rest/pug"
+
+
+class PaneApp(App[None]):
+    """The lookup pane alone, for Pilot."""
+
+    def __init__(self, pane: LookupPane) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+
+def make_pane(url: str, cache_dir: Path, **client_options: object) -> LookupPane:
+    """A pane over a real client of ``url`` with its own cache; quick retries."""
+    client_options.setdefault("backoff", 0.01)
+    client = PubChemClient(url, cache=LookupCache(cache_dir), **client_options)  # type: ignore[arg-type]
+    return LookupPane(client=client, suggest=False)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -41,3 +43,15 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
             lo += 1
         best = max(best, hi - lo + 1)
     return best
+
+
+def review_captured(paths: list[str], now: float, **options: object) -> tuple[int, str, str]:
+    """``sensortop review`` in-process at a fixed ``now``: exit code, stdout, stderr."""
+    from sensortop.cli.review import run_review
+
+    out, err = io.StringIO(), io.StringIO()
+    args = {"sensors": None, "since": None, "until": None, "plot": False, "as_json": False,
+            "log_dir": None} | options
+    code = run_review(paths, stdout=out, stderr=err, now=datetime.fromtimestamp(now, UTC),
+                      **args)  # type: ignore[arg-type]
+    return code, out.getvalue(), err.getvalue()

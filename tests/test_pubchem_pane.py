@@ -6,30 +6,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input
 
+from pubchem_fixtures import PaneApp, make_pane
 from pubchem_standin import PubChemStandin
-from sensortop.pubchem import LookupCache, PubChemClient
+from sensortop.pubchem import PubChemClient
 from sensortop.tui.widgets.lookup_pane import LOOKING_UP, LookupPane, PubChemSuggester
 from sensortop.tui.widgets.lookup_text import fit_words, split_names
 
 pytest_plugins = ["pubchem_fixtures"]
 
 
-class PaneApp(App[None]):
-    def __init__(self, pane: LookupPane) -> None:
-        super().__init__()
-        self.pane = pane
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-
-
-def make_pane(url: str, cache_dir: Path, **client_options: object) -> LookupPane:
-    client_options.setdefault("backoff", 0.01)
-    client = PubChemClient(url, cache=LookupCache(cache_dir), **client_options)  # type: ignore[arg-type]
-    return LookupPane(client=client, suggest=False)
 
 
 def status(pane: LookupPane, name: str) -> str:

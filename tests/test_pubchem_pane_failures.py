@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
+from pubchem_fixtures import PaneApp, make_pane
 from pubchem_standin import PubChemStandin
-from sensortop.pubchem import LookupCache, LookupResult, PubChemClient
+from sensortop.pubchem import LookupResult
 from sensortop.tui.widgets.lookup_pane import LOOKING_UP, LookupPane
 
 pytest_plugins = ["pubchem_fixtures"]
@@ -19,20 +19,6 @@ pytest_plugins = ["pubchem_fixtures"]
 FOUND = {"water": "962", "ethanol": "702", "caffeine": "2519"}
 
 
-class PaneApp(App[None]):
-    def __init__(self, pane: LookupPane) -> None:
-        super().__init__()
-        self.pane = pane
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-
-
-def make_pane(url: str, cache_dir: Path, **options: object) -> LookupPane:
-    options.setdefault("backoff", 0.01)
-    options.setdefault("timeout", 5.0)
-    client = PubChemClient(url, cache=LookupCache(cache_dir), **options)  # type: ignore[arg-type]
-    return LookupPane(client=client, suggest=False)
 
 
 def cell(pane: LookupPane, name: str, column: str) -> str:
@@ -78,7 +64,7 @@ async def test_one_broken_answer_fails_its_row_and_the_others_are_found(
     standin: PubChemStandin, cache_dir: Path, kind: str, words: str
 ) -> None:
     standin.broken_names = {"broken": kind}
-    pane = make_pane(standin.url, cache_dir)
+    pane = make_pane(standin.url, cache_dir, timeout=5.0)
     names = ["broken", *FOUND]
     async with PaneApp(pane).run_test() as pilot:
         await type_and_enter(pilot, pane, ", ".join(names))
@@ -93,7 +79,7 @@ async def test_one_broken_answer_fails_its_row_and_the_others_are_found(
 async def test_a_bug_for_one_name_fails_only_its_row(
     standin: PubChemStandin, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pane = make_pane(standin.url, cache_dir)
+    pane = make_pane(standin.url, cache_dir, timeout=5.0)
     original = pane.client._property_request
 
     async def explode(query: str, *args: object) -> LookupResult:
@@ -111,7 +97,8 @@ async def test_a_bug_for_one_name_fails_only_its_row(
 
 
 async def test_offline_every_row_says_no_network_at_once(cache_dir: Path) -> None:
-    pane = make_pane("http://nosuchhost.invalid/rest/pug", cache_dir, retries=4, backoff=5.0)
+    pane = make_pane("http://nosuchhost.invalid/rest/pug", cache_dir, retries=4, backoff=5.0,
+                      timeout=5.0)
     async with PaneApp(pane).run_test() as pilot:
         await type_and_enter(pilot, pane, "water, ethanol")
         # No retries: with a 5 s backoff four retries would take over a minute.

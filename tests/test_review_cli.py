@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from sensortop.cli.review import run_review
+from support import review_captured
 
 T0 = 1_795_000_000.0  # 2026-11-18T11:06:40Z
 
@@ -30,13 +29,8 @@ def log_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def review(*paths: str, **options) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    args = {"sensors": None, "since": None, "until": None, "plot": False, "as_json": False,
-            "log_dir": None} | options
-    code = run_review(list(paths), stdout=out, stderr=err,
-                      now=datetime.fromtimestamp(T0 + 60, UTC), **args)
-    return code, out.getvalue(), err.getvalue()
+def review(*paths: str, **options: object) -> tuple[int, str, str]:
+    return review_captured(list(paths), T0 + 60, **options)
 
 
 def test_table_has_a_row_per_sensor(log_dir: Path) -> None:

@@ -3,23 +3,21 @@ located skip or a clear message with the README's exit code, never a traceback o
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sensortop.cli.review import run_review
 from sensortop.logs.format import encode_lines
 from sensortop.model.readings import Reading, Status
 from sensortop.review import blocks, lineparse, reader
 from sensortop.review.fastparse import line_bounds, parse_plain
 from sensortop.review.reader import read_logs
+from support import review_captured
 
 T0 = 1_795_000_000.0  # 2026-11-18T11:06:40Z
 GOOD = b'{"ts": "2026-11-18T11:06:40.000Z", "sensor": "s", "value": 1.5, "units": "C", ' \
@@ -31,13 +29,8 @@ def recorder_lines(n: int, sensor: str = "s", units: str = "C") -> list[bytes]:
     return encode_lines(readings).rstrip(b"\n").split(b"\n")
 
 
-def review(*paths: str, **options) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    args = {"sensors": None, "since": None, "until": None, "plot": False, "as_json": False,
-            "log_dir": None} | options
-    code = run_review(list(paths), stdout=out, stderr=err,
-                      now=datetime.fromtimestamp(T0 + 60, UTC), **args)
-    return code, out.getvalue(), err.getvalue()
+def review(*paths: str, **options: object) -> tuple[int, str, str]:
+    return review_captured(list(paths), T0 + 60, **options)
 
 
 ODD_LINES = {

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from sensortop import __version__
+from sensortop.model.words import count_of
 
 if TYPE_CHECKING:
     from sensortop.config.problems import ConfigError
@@ -35,10 +36,6 @@ USAGE = ("sensortop [-h] [--version] [--config PATH] [--log-dir DIR] [--pubchem-
 class UsageError(Exception):
     """A bad flag or environment value: printed as one line, exit 2."""
 
-
-def count_of(n: int, word: str) -> str:
-    """``1 sensor``, ``2 sensors``."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _seconds(text: str) -> float:

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TextIO
 
 from sensortop.config.problems import ConfigError
+from sensortop.logs.wording import show
 from sensortop.model.specs import Config
+from sensortop.model.words import count_of
 from sensortop.sampling.session import SamplingSession
 
 PROGRESS_EVERY = 0.5
@@ -50,7 +52,7 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     try:
         await session.start()
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
-              f"{_shown(session.recorder.path)}", file=out, flush=True)
+              f"{show(session.recorder.path)}", file=out, flush=True)
         for sink in session.sinks[1:]:
             print(f"also sending every reading to {sink.kind} output {sink.name}",
                   file=out, flush=True)
@@ -98,10 +100,6 @@ def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:
             loop.remove_signal_handler(signum)
 
 
-def count_of(n: int, word: str) -> str:
-    """``1 sensor``, ``2 sensors``."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
 
 class _LineHandler(logging.Handler):
     """Warnings as whole lines of their own, not glued onto the live progress line."""
@@ -129,11 +127,6 @@ def _progress_line(session: SamplingSession, started: float) -> str:
     return line[:200].ljust(80)
 
 
-def _shown(path: object) -> str:
-    """A path for one line of output: a NUL or control character shown escaped."""
-    text = str(path)
-    return text if text.isprintable() else repr(text)
-
 
 def summary(session: SamplingSession, elapsed: float) -> str:
     """A per-sensor table of what was recorded, and where."""
@@ -146,11 +139,11 @@ def summary(session: SamplingSession, elapsed: float) -> str:
         rows.append(f"{state.id:<24} {state.readings:>9,} {state.readings - state.failures:>9,} "
                     f"{state.failures:>7,}  {last_text}")
     p50, p99 = engine.lateness.percentiles(50, 99)
-    files = ", ".join(_shown(p) for p in recorder.paths) or "(none)"
+    files = ", ".join(show(p) for p in recorder.paths) or "(none)"
     line = (f"{count_of(engine.readings_total, 'reading')} in {elapsed:.1f} s; "
             f"{recorder.written - recorder.rescued:,} written to {files}")
     if recorder.rescued:
-        line += f"; {recorder.rescued:,} in the rescue file {_shown(recorder.rescue_path)}"
+        line += f"; {recorder.rescued:,} in the rescue file {show(recorder.rescue_path)}"
     if recorder.lost:
         line += f"; {recorder.lost:,} lost with deleted files"
     rows.append(line)

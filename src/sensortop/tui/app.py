@@ -26,8 +26,8 @@ from textual.widgets import Footer, Header
 from sensortop.config.kinds import available_kinds
 from sensortop.model.readings import AlarmState
 from sensortop.model.specs import Config, SensorSpec
+from sensortop.model.words import count_of
 from sensortop.tui.config_saver import save_config, save_target_text
-from sensortop.tui.formatting import count_of
 from sensortop.tui.keys import ACTIONS, GRID_ACTIONS, PANEL_ACTIONS, dashboard_bindings
 from sensortop.tui.lifecycle import TerminalLifecycle
 from sensortop.tui.sampling import SamplingLink

@@ -107,10 +107,6 @@ def format_age(seconds: float | None) -> str:
     return f"{seconds // 86400:.0f} d"
 
 
-def count_of(n: int, noun: str) -> str:
-    """``1 sensor``, ``4 sensors``: the header and status line say it right."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
 
 def stats_line(minimum: float, maximum: float, mean: float, width: int) -> str:
     """``min 21.3  max 25.0  mean 23.4`` in ``width`` cells: tighter spacing first,

@@ -21,12 +21,12 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar, Select, Stati
 from textual.worker import get_current_worker
 
 from sensortop.logs.files import expand_log_paths, log_sort_key
+from sensortop.model.words import count_of
 from sensortop.review.formatting import alarm_text, duration, number, short_time
 from sensortop.review.logdata import LogData
 from sensortop.review.plots import render_chart
 from sensortop.review.reader import read_logs
 from sensortop.review.summary import SensorSummary, summarise
-from sensortop.tui.formatting import count_of
 
 ALL_RUNS = "*"
 

@@ -10,7 +10,8 @@ from textual.content import Content
 from textual.widget import Widget
 
 from sensortop.logs.writer import Recorder
-from sensortop.tui.formatting import count_of, fit_text, format_rate
+from sensortop.model.words import count_of
+from sensortop.tui.formatting import fit_text, format_rate
 
 RATE_WINDOW = 10.0
 """Readings/s is counted over the last 10 s: steady for a steady rate (a 1 s count of
