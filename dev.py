@@ -40,7 +40,7 @@ def ensure_venv() -> None:
     print("dev.py: installing sensortop and its dependencies (once)", file=sys.stderr)
     result = subprocess.run(
         [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-e", f"{ROOT}[test]"],
+         "-e", f"{ROOT}[test,bench]"],
     )
     if result.returncode != 0:
         sys.exit("dev.py: installing failed (pip's message is above); nothing was changed "
