@@ -8,6 +8,7 @@ of them, so the journal is exactly what actions saw.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -87,10 +88,11 @@ class AlarmEvent:
     until: float | None = None
     """Shelved until (seconds since the epoch), for a shelve."""
 
-    def journal_fields(self, format_ts: object = None) -> dict[str, object]:
+    def journal_fields(self, format_ts: Callable[[float], str] | None = None
+                       ) -> dict[str, object]:
         """The journal line's fields in the README's order (``ts`` left as a number
         unless ``format_ts`` turns it into the ISO text)."""
-        fmt = format_ts if callable(format_ts) else None
+        fmt = format_ts
         fields: dict[str, object] = {
             "ts": fmt(self.ts) if fmt else self.ts,
             "sensor": self.sensor, "alarm": self.alarm.value,
