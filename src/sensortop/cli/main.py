@@ -12,7 +12,7 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -110,13 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    previous_term = None
+    previous_term = previous_hup = None
     try:
         args = build_parser().parse_args(argv)
         if args.command == "record":
-            # Until record's own handlers are in place, SIGTERM ends the start-up cleanly.
+            # Until record's own handlers are in place, SIGTERM ends the start-up cleanly
+            # and a SIGHUP (reload) is kept for once it has started.
             with contextlib.suppress(ValueError):  # not the main thread: leave it be
                 previous_term = signal.signal(signal.SIGTERM, _terminated)
+                previous_hup = signal.signal(signal.SIGHUP, _hung_up)
         return _dispatch(args)
     except KeyboardInterrupt:
         print("sensortop: interrupted", file=sys.stderr)
@@ -134,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)
+        if previous_hup is not None:
+            signal.signal(signal.SIGHUP, previous_hup)
 
 
 @contextlib.contextmanager
@@ -167,6 +171,15 @@ def deferred_interrupt() -> Iterator[None]:
 
 def _terminated(signum: int, frame: Any) -> NoReturn:
     raise SystemExit(128 + signum)
+
+
+_HANGUPS: list[int] = []
+"""SIGHUPs caught while ``record`` starts: it reloads once it runs (README "Running as a
+service")."""
+
+
+def _hung_up(signum: int, frame: Any) -> None:
+    _HANGUPS.append(signum)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -219,7 +232,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                 BrokerAddress.parse(args.publish)
             except ValueError as exc:
                 raise UsageError(f"record: --publish: {exc}") from None
-        return asyncio.run(record(config, log_dir, args.duration, args.publish))
+        return asyncio.run(record(config, log_dir, args.duration, args.publish,
+                                  reload=_reloader(config, log_dir_flag),
+                                  early_hangups=_HANGUPS))
     with deferred_interrupt():
         from sensortop.tui.launch import run_dashboard
     return run_dashboard(config, log_dir=log_dir, pubchem_url=_pubchem_url(args),
@@ -231,6 +246,21 @@ def _load(flag: str | None, need_sensors: bool = False) -> Config:
     from sensortop.config.loader import load_config
 
     return _check_outputs(load_config(resolve_config_path(flag), need_sensors=need_sensors))
+
+
+def _reloader(config: Config, log_dir_flag: str | None) -> Callable[[], Config]:
+    """``record``'s SIGHUP: the same file, checked as at start, its log folder as chosen then."""
+    from dataclasses import replace
+
+    from sensortop.config.loader import load_config
+
+    path = config.path
+
+    def load() -> Config:
+        new = _check_outputs(load_config(path, need_sensors=True)) if path else config
+        return replace(new, monitor=replace(new.monitor, log_dir=_log_dir(new, log_dir_flag)))
+
+    return load
 
 
 def _check_outputs(config: Config) -> Config:

@@ -1,7 +1,8 @@
 """``sensortop record``: the engine and its outputs with no UI.
 
 Stops on --duration, Ctrl-C or SIGTERM with every reading flushed, showing a
-one-line progress display on a terminal and a summary at the end.
+one-line progress display on a terminal and a summary at the end. SIGHUP reloads
+the config (``sampling.reload``), the service convention.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import math
 import signal
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -20,21 +23,32 @@ from sensortop.config.problems import ConfigError
 from sensortop.logs.wording import show
 from sensortop.model.specs import Config
 from sensortop.model.words import count_of
+from sensortop.sampling.reload import Loader, Reloader
 from sensortop.sampling.session import SamplingSession
 
 PROGRESS_EVERY = 0.5
 
 
 async def record(config: Config, log_dir: Path | None, duration: float | None,
-                 publish: str | None = None, out: TextIO | None = None) -> int:
-    """Run until stopped; return the exit code."""
+                 publish: str | None = None, out: TextIO | None = None,
+                 reload: Loader | None = None, early_hangups: Sequence[int] = ()) -> int:
+    """Run until stopped; return the exit code.
+
+    ``reload`` reads the config again (blocking; run off the loop) on each SIGHUP;
+    ``early_hangups`` are SIGHUPs caught before this ran: one reload follows the start.
+    """
     out = out or sys.stderr
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    # First of all, so a SIGTERM or Ctrl-C during a slow start still stops cleanly.
+    hangups: list[int] = list(early_hangups)
+    # First of all, so a SIGTERM or Ctrl-C during a slow start still stops cleanly
+    # (and a SIGHUP then is kept for after the start, not the end of the process).
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop.set)
+    if reload is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, hangups.append, signal.SIGHUP)
     started = time.monotonic()
     try:
         session = SamplingSession(config, log_dir, publish)
@@ -49,6 +63,11 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     progress = out.isatty()
     handler = _LineHandler(out, progress)
     logging.getLogger("sensortop").addHandler(handler)
+    reloader = None
+    if reload is not None:
+        running = replace(config, monitor=replace(config.monitor, log_dir=session.log_dir))
+        reloader = Reloader(session.engine, running, reload,
+                            lambda result: _print_lines(result.describe(), out, progress))
     try:
         await session.start()
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
@@ -56,6 +75,8 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         for sink in session.sinks[1:]:
             print(f"also sending every reading to {sink.kind} output {sink.name}",
                   file=out, flush=True)
+        if reloader is not None:
+            _hand_hangups_to(loop, reloader, hangups)
         deadline = started + duration if duration is not None else None
         while not stop.is_set():
             wait = PROGRESS_EVERY
@@ -66,14 +87,19 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
             if progress:
-                print("\r" + _progress_line(session, started), end="", file=out, flush=True)
+                print("\r" + _progress_line(session, started, reloader), end="", file=out,
+                      flush=True)
     finally:
         if progress:
             print(file=out)
-        reports = await session.stop()
         _remove_signal_handlers(loop)
+        if reloader is not None:
+            await reloader.idle()  # a reload under way finishes before sampling stops
+        reports = await session.stop()
         logging.getLogger("sensortop").removeHandler(handler)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
+    if reloader is not None and reloader.results:
+        print(_reloads_text(reloader), file=out, flush=True)
     if reports[0].failed or (reports[0].undelivered and not session.recorder.error):
         print(f"log {session.primary.name}: {reports[0].undelivered:,} readings not written "
               f"({reports[0].error or 'no reason given'})", file=out, flush=True)
@@ -95,9 +121,31 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
 
 
 def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signum)
+
+
+def _hand_hangups_to(loop: asyncio.AbstractEventLoop, reloader: Reloader,
+                     early: list[int]) -> None:
+    """From now on SIGHUP reloads; one caught while starting reloads once now."""
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGHUP, reloader.request)
+    if early:
+        reloader.request()
+
+
+def _print_lines(lines: list[str], out: TextIO, progress: bool) -> None:
+    """Whole lines, not glued onto the live progress line."""
+    for line in lines:
+        print(("\r" + line.ljust(80)) if progress else line, file=out, flush=True)
+
+
+def _reloads_text(reloader: Reloader) -> str:
+    results = reloader.results
+    refused = sum(result.refused for result in results)
+    text = f"config {count_of(len(results), 'reload')}"
+    return text + (f" ({refused:,} refused: the config had problems)" if refused else "")
 
 
 
@@ -116,12 +164,17 @@ class _LineHandler(logging.Handler):
         print(text, file=self.out, flush=True)
 
 
-def _progress_line(session: SamplingSession, started: float) -> str:
+def _progress_line(session: SamplingSession, started: float,
+                   reloader: Reloader | None = None) -> str:
     engine, recorder = session.engine, session.recorder
     elapsed = max(time.monotonic() - started, 1e-9)
     failures = sum(s.failures for s in engine.sensors.values())
     line = (f"{engine.readings_total:,} readings  {engine.readings_total / elapsed:,.0f}/s  "
             f"backlog {recorder.backlog:,}  errors {failures:,}")
+    if reloader is not None and reloader.results:
+        last = reloader.results[-1]
+        line += f"  reloads {len(reloader.results):,}" + (" (last refused)" if last.refused
+                                                          else "")
     if recorder.error:
         line += f"  DISK: {recorder.error}"
     return line[:200].ljust(80)
