@@ -106,7 +106,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate a config file")
     check.add_argument("path", metavar="PATH")
+
+    serve = sub.add_parser("serve", help="the read-only view in a browser (README "
+                           "\"sensortop serve\")")
+    serve.add_argument("logdir", nargs="?", metavar="LOGDIR",
+                       help="the recorder's log folder (default: as for record)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_port, default=8000, help="default 8000; 0: any free")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a --host other machines can reach; a token is then required")
+    serve.add_argument("--token", help="the token a browser must present (at least 16 "
+                       "characters; better: $SENSORTOP_SERVE_TOKEN; generated if left out)")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="another name browsers use for this server (a DNS alias, a proxy)")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number, 0 to 65535; got {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,6 +233,15 @@ def _dispatch(args: argparse.Namespace) -> int:
             log_dir = str(_log_dir(_load(config_flag), None))
         return run_review(args.paths, args.sensor, args.since, args.until, args.plot, args.json,
                           log_dir)
+    if command == "serve":
+        from sensortop.cli.serve import run_serve
+
+        logdir = Path(args.logdir) if args.logdir else _log_dir(_load(config_flag), log_dir_flag)
+        _check_log_dir(logdir)
+        token = args.token or os.environ.get("SENSORTOP_SERVE_TOKEN") or None
+        os.environ.pop("SENSORTOP_SERVE_TOKEN", None)  # the viewers have no use for it
+        return run_serve(logdir, args.host, args.port, allow_remote=args.allow_remote,
+                         token=token, allow_host=args.allow_host)
     _check_seed()
     if command is None and args.theme is not None:
         _check_theme(args.theme)

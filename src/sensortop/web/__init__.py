@@ -1,0 +1,1 @@
+"""The browser view behind ``sensortop serve``: its guard, its binding rules, its server."""
