@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -42,18 +43,21 @@ SECURITY_HEADERS = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+_HOST = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._-]+))"
+                   r"(?::(?P<port>[0-9]{1,5}))?")
+
+
 def split_host(value: str) -> tuple[str, int | None] | None:
     """``name[:port]`` or ``[v6][:port]`` -> (lower-case name without a final dot, port);
     None for anything else (a Host header is attacker-controlled text)."""
-    value = value.strip()
-    try:
-        parts = urlsplit(f"//{value}")
-        name, port = parts.hostname, parts.port
-    except ValueError:
+    found = _HOST.fullmatch(value)
+    if found is None:
         return None
-    if not name or parts.path or parts.query or parts.fragment or parts.username is not None:
+    port = int(found["port"]) if found["port"] else None
+    if port is not None and port > 65535:
         return None
-    return name.rstrip(".").lower(), port
+    name = (found["v6"] or found["name"]).rstrip(".").lower()
+    return (name, port) if name else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +77,9 @@ class Guard:
         return parsed is not None and parsed[0] in self.allowed_hosts
 
     def same_origin(self, origin: str | None, host_header: str) -> bool:
-        """The Origin is this server as the browser reached it: same scheme family, name
-        and port as the (already checked) Host header."""
+        """The Origin is this server as the browser reached it: the name and port of the
+        (already checked) Host header. Either scheme: behind a TLS proxy the page is https
+        while the Host is the proxy's; one port cannot be two servers."""
         if not origin:
             return False
         try:
