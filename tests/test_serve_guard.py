@@ -16,6 +16,7 @@ import pytest
 from sensortop.web.binding import allowed_hosts
 from sensortop.web.guard import COOKIE, Guard, split_host
 from sensortop.web.server import ViewerServer, start_server
+from support import wait_until
 
 TOKEN = "s3cret-token-for-the-test-0123456789"
 # What a tab runs here: a process that ends at once (the websocket upgrade is under test).
@@ -184,3 +185,29 @@ def test_the_token_comparison_wants_the_whole_token() -> None:
     assert not guard.token_ok(TOKEN[:-1]) and not guard.token_ok(TOKEN + "x")
     assert not guard.token_ok(None) and not guard.token_ok("") and not guard.token_ok("\udcff")
     assert Guard.of(["localhost"]).token_ok(None)  # no token set: nothing to present
+
+
+# A tab's process that ends when told to quit (as a viewer does), so a closed tab ends it.
+UNTIL_QUIT = [sys.executable, "-c", "import sys\n"
+              "for chunk in iter(lambda: sys.stdin.buffer.read1(4096), b''):\n"
+              "    if b'quit' in chunk: break\n"]
+
+
+async def test_viewers_beyond_the_limit_are_refused_until_a_tab_closes() -> None:
+    server = ViewerServer(UNTIL_QUIT, Guard.of(["127.0.0.1"]), "t", max_viewers=1)
+    runner, port = await start_server(server.make_app(), "127.0.0.1", 0)
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            first = await http.ws_connect(f"{origin}/ws", origin=origin)
+            await wait_until(lambda: server.viewers == 1)
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(f"{origin}/ws", origin=origin)
+            assert refused.value.status == 503
+            await first.close()
+            await wait_until(lambda: server.viewers == 0, message="the first tab's end")
+            second = await http.ws_connect(f"{origin}/ws", origin=origin)
+            await second.close()
+    finally:
+        await runner.cleanup()
+        gc.collect()

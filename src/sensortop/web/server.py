@@ -31,13 +31,31 @@ def view_command(log_dir: Path) -> list[str]:
     return [sys.executable, "-m", "sensortop", "view", str(log_dir)]
 
 
+MAX_VIEWERS = 16
+"""Tabs open at once: each is a process; a page left reloading must not fill the machine."""
+
+
 class ViewerServer(Server):
     """textual-serve's Server, guarded, its URLs relative to the checked Host."""
 
-    def __init__(self, command: Sequence[str], guard: Guard, title: str) -> None:
+    def __init__(self, command: Sequence[str], guard: Guard, title: str,
+                 max_viewers: int = MAX_VIEWERS) -> None:
         # textual-serve runs the command through a shell: quote every word.
         super().__init__(shlex.join(command), title=title)
         self.guard = guard
+        self.max_viewers = max_viewers
+        self.viewers = 0
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """One tab: its own viewer process, while there is room for one more."""
+        if self.viewers >= self.max_viewers:
+            raise web.HTTPServiceUnavailable(text=f"{self.max_viewers} viewers are open "
+                                                  "already; close a tab\n")
+        self.viewers += 1
+        try:
+            return await super().handle_websocket(request)
+        finally:
+            self.viewers -= 1
 
     def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self.guard.middleware()])
