@@ -103,7 +103,9 @@ def test_sighup_stops_a_removed_sensor(recorder: Recorder) -> None:
     seen = recorder.wait_for("reloaded")
     recorder.wait_logged("a", after=seen + 0.3)
     assert recorder.stop() == 0
-    assert "sensors 0 added, 1 removed (b), 0 restarted, 1 unchanged" in recorder.stderr()
+    text = recorder.stderr()
+    assert "sensors 0 added, 1 removed (b), 0 restarted, 1 unchanged" in text
+    assert "config 1 reload; removed while recording: b" in text
     b = recorder.logged("b")
     assert b and max(b) <= seen  # not one reading of b once the reload was reported
 

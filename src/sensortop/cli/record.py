@@ -145,7 +145,13 @@ def _reloads_text(reloader: Reloader) -> str:
     results = reloader.results
     refused = sum(result.refused for result in results)
     text = f"config {count_of(len(results), 'reload')}"
-    return text + (f" ({refused:,} refused: the config had problems)" if refused else "")
+    text += f" ({refused:,} refused: the config had problems)" if refused else ""
+    gone = list(dict.fromkeys(sid for result in results if result.diff is not None
+                              for sid in result.diff.removed
+                              if sid not in reloader.engine.sensors))
+    if gone:  # not in the table above, though their readings are in the total and the log
+        text += f"; removed while recording: {', '.join(gone)}"
+    return text
 
 
 
