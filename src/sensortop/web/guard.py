@@ -17,6 +17,7 @@ rebinding and a CORS wildcard:
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
@@ -95,13 +96,14 @@ class Guard:
             == (host[0], host[1] or default)
 
     def token_ok(self, presented: str | None) -> bool:
-        """Constant time in the token's contents; True when no token is set."""
+        """Constant time (digests of equal length: not even the length leaks); True when
+        no token is set."""
         if self.token is None:
             return True
         if presented is None:
             return False
-        return hmac.compare_digest(presented.encode("utf-8", "surrogateescape"),
-                                   self.token.encode("utf-8"))
+        given = hashlib.sha256(presented.encode("utf-8", "surrogateescape")).digest()
+        return hmac.compare_digest(given, hashlib.sha256(self.token.encode()).digest())
 
     def middleware(self) -> Middleware:
         """The aiohttp middleware enforcing all of the above, in that order."""
@@ -117,14 +119,11 @@ class Guard:
             if (origin is not None or upgrade) and not self.same_origin(origin, host):
                 return _refuse(request, "cross-origin request" if origin else
                                "websocket without an Origin")
-            if self.token is not None:
-                if self.token_ok(request.cookies.get(COOKIE)):
-                    pass
-                elif self.token_ok(request.query.get(TOKEN_PARAM)):
-                    if not upgrade and request.method in ("GET", "HEAD"):
-                        return _trade_for_cookie(request, self.token)
-                else:
+            if self.token is not None and not self.token_ok(request.cookies.get(COOKIE)):
+                if not self.token_ok(request.query.get(TOKEN_PARAM)):
                     return _refuse(request, "no valid token")
+                if not upgrade and request.method in ("GET", "HEAD"):
+                    return _trade_for_cookie(request, self.token)
             response = await handler(request)
             if not response.prepared:  # a websocket has sent its headers already
                 response.headers.update(SECURITY_HEADERS)
