@@ -3,6 +3,7 @@ recorder process, signalled like systemd's ExecReload, its log read back."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -127,3 +128,38 @@ def test_sighup_with_a_broken_config_reports_it_and_keeps_recording(
     assert "sensors[1]" in text and "field 'id'" in text
     assert "config 2 reloads (2 refused: the config had problems)" in text
     assert {"a", "b"} <= {line["sensor"] for line in read_log_lines(recorder.logs)}
+
+
+def test_sighups_while_stopping_neither_kill_it_nor_lose_a_reading(recorder: Recorder) -> None:
+    # A service manager may reload while it stops: every reading is still flushed.
+    recorder.process.send_signal(signal.SIGTERM)
+    for _ in range(20):
+        if recorder.process.poll() is not None:
+            break
+        recorder.process.send_signal(signal.SIGHUP)
+        time.sleep(0.01)
+    assert recorder.process.wait(30) == 0, recorder.stderr()
+    text = recorder.stderr()
+    assert "sampling lateness" in text and "Traceback" not in text
+    written = int(text.split(" written to ")[0].rsplit("; ", 1)[1].replace(",", ""))
+    assert written == len(read_log_lines(recorder.logs))
+
+
+async def test_record_puts_the_previous_sighup_handler_back(tmp_path: Path) -> None:
+    from sensortop.cli.record import record
+    from sensortop.config.loader import load_config
+
+    path = tmp_path / "plant.toml"
+    path.write_text(sensors("a"), encoding="utf-8")
+    config = load_config(path)
+
+    def mine(signum: int, frame: object) -> None:
+        """A handler of the embedding program's."""
+
+    previous = signal.signal(signal.SIGHUP, mine)
+    try:
+        code = await record(config, tmp_path / "logs", 0.2, out=io.StringIO(),
+                            reload=lambda: load_config(path))
+        assert code == 0 and signal.getsignal(signal.SIGHUP) is mine
+    finally:
+        signal.signal(signal.SIGHUP, previous)

@@ -156,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)
-        if previous_hup is not None:
-            signal.signal(signal.SIGHUP, previous_hup)
+        if previous_hup is not None:  # on the way out a reload is ignored, never a kill
+            signal.signal(signal.SIGHUP, signal.SIG_IGN if previous_hup == signal.SIG_DFL
+                          else previous_hup)
 
 
 @contextlib.contextmanager

@@ -36,7 +36,20 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
 
     ``reload`` reads the config again (blocking; run off the loop) on each SIGHUP;
     ``early_hangups`` are SIGHUPs caught before this ran: one reload follows the start.
+    Once sampling stops, a SIGHUP is ignored until this returns (under a service
+    manager, a reload while flushing must not kill the process).
     """
+    previous_hup = signal.getsignal(signal.SIGHUP)
+    try:
+        return await _record(config, log_dir, duration, publish, out, reload, early_hangups)
+    finally:
+        with contextlib.suppress(ValueError, TypeError):  # not the main thread: not ours
+            signal.signal(signal.SIGHUP, previous_hup)
+
+
+async def _record(config: Config, log_dir: Path | None, duration: float | None,
+                  publish: str | None, out: TextIO | None, reload: Loader | None,
+                  early_hangups: Sequence[int]) -> int:
     out = out or sys.stderr
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -92,10 +105,12 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     finally:
         if progress:
             print(file=out)
-        _remove_signal_handlers(loop)
         if reloader is not None:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signal.SIGHUP, _ignore)  # no more reloads
             await reloader.idle()  # a reload under way finishes before sampling stops
         reports = await session.stop()
+        _remove_signal_handlers(loop)
         logging.getLogger("sensortop").removeHandler(handler)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
     if reloader is not None and reloader.results:
@@ -124,6 +139,12 @@ def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signum)
+    with contextlib.suppress(ValueError):  # ``record`` puts the previous one back
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def _ignore() -> None:
+    """A SIGHUP once sampling stops: there is nothing left to reload."""
 
 
 def _hand_hangups_to(loop: asyncio.AbstractEventLoop, reloader: Reloader,
