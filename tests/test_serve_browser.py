@@ -56,14 +56,22 @@ def served(tmp_path: Path) -> list[str]:
     return view_command(logs)
 
 
+@pytest.mark.parametrize("token", [None, "a-token-for-the-browser-0123456789"],
+                         ids=["loopback", "with-token"])
 async def test_chromium_loads_the_served_page_and_the_viewer_draws_a_panel(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str | None) -> None:
     monkeypatch.setenv("PYTHONPATH", str(ROOT / "src"))  # the tab's process: this sensortop
-    server = ViewerServer(served(tmp_path), Guard.of(allowed_hosts("127.0.0.1")), "sensortop")
+    guard = Guard.of(allowed_hosts("127.0.0.1"), token)
+    server = ViewerServer(served(tmp_path), guard, "sensortop")
     runner, port = await start_server(server.make_app(), "127.0.0.1", 0)
     try:
         async with Chromium.launch(1280, 800) as browser:
-            await browser.open(f"http://127.0.0.1:{port}/")
+            page = f"http://127.0.0.1:{port}/"
+            await browser.open(page + (f"?token={token}" if token else ""))
+            # With a token: traded for the cookie, gone from the address bar; the
+            # websocket then carries the cookie (SameSite=Strict, same origin).
+            assert await browser.evaluate("location.href") in (page, page + "?")
+            assert await browser.evaluate("document.cookie") == ""  # HttpOnly
             async with asyncio.timeout(40):
                 # The panel's title: the name from the config (the dashboard), or the id
                 # the log carries (a viewer, which reads no config).
@@ -79,5 +87,5 @@ async def test_chromium_loads_the_served_page_and_the_viewer_draws_a_panel(
         await runner.cleanup()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     (tmp_path / "serve.png").write_bytes(png)
-    if SCREENSHOT:
+    if SCREENSHOT and token is None:
         shutil.copyfile(tmp_path / "serve.png", SCREENSHOT)
