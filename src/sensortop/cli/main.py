@@ -235,7 +235,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_review(args.paths, args.sensor, args.since, args.until, args.plot, args.json,
                           log_dir)
     if command == "serve":
-        from sensortop.cli.serve import run_serve
+        with deferred_interrupt():
+            from sensortop.cli.serve import run_serve
 
         logdir = Path(args.logdir) if args.logdir else _log_dir(_load(config_flag), log_dir_flag)
         _check_log_dir(logdir)

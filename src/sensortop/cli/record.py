@@ -34,8 +34,9 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
                  reload: Loader | None = None, early_hangups: Sequence[int] = ()) -> int:
     """Run until stopped; return the exit code.
 
-    ``reload`` reads the config again (blocking; run off the loop) on each SIGHUP;
-    ``early_hangups`` are SIGHUPs caught before this ran: one reload follows the start.
+    ``reload`` reads the config again (blocking; run off the loop) on each SIGHUP, its
+    log folder resolved as this run's was (``cli.main`` does); ``early_hangups`` are
+    SIGHUPs caught before this ran: one reload follows the start.
     Once sampling stops, a SIGHUP is ignored until this returns (under a service
     manager, a reload while flushing must not kill the process).
     """
