@@ -54,8 +54,7 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
               f"{show(session.recorder.path)}", file=out, flush=True)
         for sink in session.sinks[1:]:
-            print(f"also sending every reading to {sink.kind} output {sink.name}",
-                  file=out, flush=True)
+            print(sink.purpose, file=out, flush=True)
         deadline = started + duration if duration is not None else None
         while not stop.is_set():
             wait = PROGRESS_EVERY
@@ -80,7 +79,7 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     for sink, report in zip(session.sinks[1:], reports[1:], strict=True):
         delivered = sink.delivered
         text = f"{sink.kind} output {sink.name}: "
-        text += "stopped" if delivered is None else f"{count_of(delivered, 'reading')} sent"
+        text += "stopped" if delivered is None else f"{count_of(delivered, sink.unit)} sent"
         if report.undelivered:
             text += (f"; {report.undelivered:,} could not be delivered"
                      f" ({report.error or 'no reason given'})")
@@ -124,6 +123,9 @@ def _progress_line(session: SamplingSession, started: float) -> str:
             f"backlog {recorder.backlog:,}  errors {failures:,}")
     if recorder.error:
         line += f"  DISK: {recorder.error}"
+    for sink in session.sinks[1:]:
+        if sink.error:
+            line += f"  {sink.kind.upper()}: {sink.error}"
     return line[:200].ljust(80)
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sensortop.config.fields import Field
+from sensortop.model.alarms import AlarmEvent
 from sensortop.model.readings import AlarmTransition, Reading
 from sensortop.model.specs import MonitorSpec
 
-SinkItem = Reading | AlarmTransition
-"""What the engine hands a sink."""
+SinkItem = Reading | AlarmTransition | AlarmEvent
+"""What the engine hands a sink; a sink ignores the kinds it has no use for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class Sink(ABC):
     """One output. Subclasses set ``kind`` and ``FIELDS`` and implement the five members."""
 
     kind: ClassVar[str] = ""
+    unit: ClassVar[str] = "reading"
+    """What ``delivered`` counts, for ``record``'s summary."""
     FIELDS: ClassVar[tuple[Field, ...]] = ()
     """The ``[[outputs]]`` keys this kind takes (besides ``kind``), checked like a source's."""
 
@@ -81,6 +84,11 @@ class Sink(ABC):
     def dropped(self) -> int:
         """Items given up before stop (e.g. past a buffer limit): gone, but counted."""
         return 0
+
+    @property
+    def purpose(self) -> str:
+        """What it does, in one line (``record`` says it at the start)."""
+        return f"also sending every reading to {self.kind} output {self.name}"
 
     @property
     def delivered(self) -> int | None:
