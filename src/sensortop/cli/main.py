@@ -97,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="config whose log folder to read")
     rev.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder to read")
 
+    kpi = sub.add_parser("alarms", help="alarm KPIs from the alarm journals (ISA-18.2)")
+    kpi.add_argument("paths", nargs="*", metavar="PATH", help="journal files or log folders")
+    kpi.add_argument("--since", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
+    kpi.add_argument("--until", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
+    kpi.add_argument("--json", action="store_true", help="machine-readable output")
+    kpi.add_argument("--config", dest="sub_config", metavar="PATH",
+                     help="config whose log folder to read")
+    kpi.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder to read")
+
     look = sub.add_parser("lookup", help="PubChem properties of compounds")
     look.add_argument("names", nargs="+", metavar="NAME")
     look.add_argument("--pubchem-url", dest="sub_pubchem_url", metavar="URL",
@@ -191,13 +200,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         url = args.sub_pubchem_url or _pubchem_url(args)
         return run_lookup(args.names, url, args.json)
-    if command == "review":
-        with deferred_interrupt():
-            from sensortop.cli.review import run_review
-
+    if command in ("review", "alarms"):
         log_dir = log_dir_flag or os.environ.get("SENSORTOP_LOG_DIR")
         if log_dir is None and not args.paths:
             log_dir = str(_log_dir(_load(config_flag), None))
+        if command == "alarms":
+            with deferred_interrupt():
+                from sensortop.cli.alarms import run_alarms
+            return run_alarms(args.paths, args.since, args.until, args.json, log_dir)
+        with deferred_interrupt():
+            from sensortop.cli.review import run_review
         return run_review(args.paths, args.sensor, args.since, args.until, args.plot, args.json,
                           log_dir)
     _check_seed()
