@@ -50,7 +50,9 @@ def generate(seed: int) -> Truth:
         for key in keys:
             priority = rng.choice(["low", "medium", "high", "critical"])
 
-            def add(ts: float, event: str, to: str, **extra: object) -> None:
+            def add(ts: float, event: str, to: str, key: tuple[str, str] = key,
+                    priority: str = priority, lines: list[dict] = lines,
+                    **extra: object) -> None:
                 lines.append({"ts": iso(ts), "sensor": key[0], "alarm": key[1],
                               "priority": priority, "event": event, "from": "x", "to": to,
                               "value": 1.5, "limit": 1.0} | extra)
