@@ -92,3 +92,34 @@ argv = {argv}
     assert (line["sensor"], line["event"], line["alarm"]) == ("boiler", "raise", "hi")
     assert line["value"] == raised.value and got["env"]["SENSORTOP_SENSOR"] == "boiler"
     assert session.reports[-1].undelivered == 0 and session.sinks[-1].delivered == 1
+
+
+async def test_record_shows_a_failing_action_live_and_at_the_end(tmp_path: Path) -> None:
+    """The session builds the actions sink from [[actions]]; ``record``'s progress line
+    and its closing lines say what failed."""
+    import io
+
+    from sensortop.cli.record import _progress_line, record
+    from sensortop.sinks.actions.sink import ActionsSink
+
+    config_path = tmp_path / "c.toml"
+    argv = json.dumps([sys.executable, str(RECORD_EVENT), str(tmp_path / "o.json"), "4"])
+    config_path.write_text(f'[[actions]]\nkind = "command"\nargv = {argv}\n\n'
+                           '[[sensors]]\nid = "t"\ninterval = 0.05\n')
+    config = load_config(config_path)
+    session = SamplingSession(config, tmp_path / "logs")
+    sink = session.sinks[-1]
+    assert isinstance(sink, ActionsSink) and sink.purpose == "running 1 action on alarm events"
+    await session.start()
+    try:
+        sink.put(event(sensor="t"))
+        await wait_until(lambda: sink.error is not None, message="the failure")
+        line = _progress_line(session, time.monotonic() - 1)
+        assert "ACTIONS: actions 1 failed; last: actions[0] (command " in line
+        assert "for t: exit status 4: the pager is out of paper" in line
+    finally:
+        await session.stop()
+    out = io.StringIO()
+    assert await record(config, tmp_path / "logs2", 0.2, out=out) == 0
+    assert "running 1 action on alarm events\n" in out.getvalue()
+    assert "actions output 1 action: 0 actions run, 0 failed\n" in out.getvalue()

@@ -79,7 +79,7 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     for sink, report in zip(session.sinks[1:], reports[1:], strict=True):
         delivered = sink.delivered
         text = f"{sink.kind} output {sink.name}: "
-        text += "stopped" if delivered is None else f"{count_of(delivered, sink.unit)} sent"
+        text += "stopped" if delivered is None else sink.delivered_text(delivered)
         if report.undelivered:
             text += (f"; {report.undelivered:,} could not be delivered"
                      f" ({report.error or 'no reason given'})")

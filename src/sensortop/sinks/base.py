@@ -17,6 +17,7 @@ from sensortop.config.fields import Field
 from sensortop.model.alarms import AlarmEvent
 from sensortop.model.readings import AlarmTransition, Reading
 from sensortop.model.specs import MonitorSpec
+from sensortop.model.words import count_of
 
 SinkItem = Reading | AlarmTransition | AlarmEvent
 """What the engine hands a sink; a sink ignores the kinds it has no use for."""
@@ -37,8 +38,6 @@ class Sink(ABC):
     """One output. Subclasses set ``kind`` and ``FIELDS`` and implement the five members."""
 
     kind: ClassVar[str] = ""
-    unit: ClassVar[str] = "reading"
-    """What ``delivered`` counts, for ``record``'s summary."""
     FIELDS: ClassVar[tuple[Field, ...]] = ()
     """The ``[[outputs]]`` keys this kind takes (besides ``kind``), checked like a source's."""
 
@@ -89,6 +88,10 @@ class Sink(ABC):
     def purpose(self) -> str:
         """What it does, in one line (``record`` says it at the start)."""
         return f"also sending every reading to {self.kind} output {self.name}"
+
+    def delivered_text(self, delivered: int) -> str:
+        """``delivered`` in words, for ``record``'s summary."""
+        return f"{count_of(delivered, 'reading')} sent"
 
     @property
     def delivered(self) -> int | None:

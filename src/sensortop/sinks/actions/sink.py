@@ -24,7 +24,6 @@ class ActionsSink(Sink):
     """Runs the matching actions for every alarm event, off the loop, within time limits."""
 
     kind: ClassVar[str] = "actions"
-    unit: ClassVar[str] = "action"
 
     def __init__(self, actions: list[ActionSpec], runner: ActionRunner | None = None) -> None:
         self.actions = list(actions)
@@ -43,6 +42,9 @@ class ActionsSink(Sink):
     @property
     def purpose(self) -> str:
         return f"running {self.name} on alarm events"
+
+    def delivered_text(self, delivered: int) -> str:
+        return f"{count_of(delivered, 'action')} run, {self.runner.failed:,} failed"
 
     @property
     def uses_terminal(self) -> bool:
