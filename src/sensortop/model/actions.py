@@ -55,10 +55,10 @@ class ActionSpec:
 
     @property
     def label(self) -> str:
-        """The action in messages: ``actions[2] (command /usr/local/bin/page)``."""
+        """The action in messages: ``actions[2] (command page-operator)``."""
         target = ""
-        if self.kind is ActionKind.COMMAND and self.argv:
-            target = self.argv[0]
+        if self.kind is ActionKind.COMMAND and self.argv:  # the name: status lines are short
+            target = self.argv[0].rsplit("/", 1)[-1]
         elif self.kind is ActionKind.WEBHOOK:  # no credentials or query in messages
             parts = urlsplit(self.url)
             target = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
