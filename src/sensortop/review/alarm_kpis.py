@@ -35,15 +35,15 @@ STANDING = 86_400.0
 TOP = 10
 
 TARGETS = {
-    "per_10min": "about 1 very likely acceptable, 2 at most manageable (ISA-18.2)",
-    "per_hour": "about 6 very likely acceptable, 12 at most manageable (ISA-18.2)",
+    "per_10min": "~1 very likely acceptable, 2 at most manageable (ISA-18.2)",
+    "per_hour": "~6 very likely acceptable, 12 at most manageable (ISA-18.2)",
     "peak_10min": "at most 10 (ISA-18.2)",
     "flood_share": "under 1 % (ISA-18.2)",
-    "top_share": "about 1 % to 5 % at most (ISA-18.2)",
+    "top_share": "~1 % to 5 % at most (ISA-18.2)",
     "chattering": "none (ISA-18.2, EEMUA 191)",
     "fleeting": "none (ISA-18.2, EEMUA 191)",
     "standing": "fewer than 5 (ISA-18.2)",
-    "shelved": "every shelve reviewed; none forgotten (ISA-18.2)",
+    "shelved": "each one reviewed (ISA-18.2)",
 }
 
 

@@ -24,12 +24,14 @@ LISTED = 10
 
 def _mark(kpis: AlarmKpis, name: str) -> str:
     verdict = kpis.verdicts().get(name)
-    return "" if verdict is None else ("  ok" if verdict else "  OVER TARGET")
+    return "" if verdict is None else ("ok" if verdict else "OVER")
 
 
 def _row(label: str, value: str, target: str = "", mark: str = "") -> str:
-    text = f"{label:<34} {value:>14}"
-    return (text + f"   target: {target}{mark}") if target else text
+    """``label  value  ok|OVER  target: ...``: the verdict before the target's words, so a
+    narrow screen that wraps the line still shows it beside the figure."""
+    text = f"{label:<32} {value:>12}"
+    return f"{text}  {mark:<4}  target {target}" if target else text
 
 
 def report_text(kpis: AlarmKpis) -> str:
@@ -49,10 +51,11 @@ def report_text(kpis: AlarmKpis) -> str:
              _mark(kpis, "per_hour")),
         _row("peak 10-minute count", f"{kpis.peak:,}", TARGETS["peak_10min"],
              _mark(kpis, "peak_10min"))
-        + (f"\n{'':<34} {'':>14}   at {short_time(kpis.peak_start)}" if kpis.peak_start
-           is not None and kpis.peak else ""),
-        _row("periods in flood", f"{kpis.flood_share:.1%} ({kpis.flood_periods:,})",
-             TARGETS["flood_share"], _mark(kpis, "flood_share")),
+        + (f"\n  at {short_time(kpis.peak_start)} UTC" if kpis.peak_start is not None
+           and kpis.peak else ""),
+        _row("periods in flood", f"{kpis.flood_share:.1%}", TARGETS["flood_share"],
+             _mark(kpis, "flood_share"))
+        + f"\n  {kpis.flood_periods:,} of {kpis.periods:,} periods",
         _row(f"top {len(kpis.top)} alarms' share of load", f"{kpis.top_share:.1%}",
              TARGETS["top_share"]),
     ]
