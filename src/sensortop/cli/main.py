@@ -89,22 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     rev = sub.add_parser("review", help="summarise and plot log files")
     rev.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders")
     rev.add_argument("--sensor", action="append", metavar="ID", help="only these sensors")
-    rev.add_argument("--since", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
-    rev.add_argument("--until", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
     rev.add_argument("--plot", action="store_true", help="draw charts in the terminal")
-    rev.add_argument("--json", action="store_true", help="machine-readable output")
-    rev.add_argument("--config", dest="sub_config", metavar="PATH",
-                     help="config whose log folder to read")
-    rev.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder to read")
+    _log_reading_flags(rev)
 
     kpi = sub.add_parser("alarms", help="alarm KPIs from the alarm journals (ISA-18.2)")
     kpi.add_argument("paths", nargs="*", metavar="PATH", help="journal files or log folders")
-    kpi.add_argument("--since", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
-    kpi.add_argument("--until", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
-    kpi.add_argument("--json", action="store_true", help="machine-readable output")
-    kpi.add_argument("--config", dest="sub_config", metavar="PATH",
-                     help="config whose log folder to read")
-    kpi.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder to read")
+    _log_reading_flags(kpi)
 
     look = sub.add_parser("lookup", help="PubChem properties of compounds")
     look.add_argument("names", nargs="+", metavar="NAME")
@@ -116,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a config file")
     check.add_argument("path", metavar="PATH")
     return parser
+
+
+def _log_reading_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags ``review`` and ``alarms`` share: the time window, JSON, the log folder."""
+    parser.add_argument("--since", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
+    parser.add_argument("--until", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--config", dest="sub_config", metavar="PATH",
+                        help="config whose log folder to read")
+    parser.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR",
+                        help="log folder to read")
 
 
 def main(argv: list[str] | None = None) -> int:

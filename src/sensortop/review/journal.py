@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -21,9 +20,8 @@ from sensortop.config.fields import show
 from sensortop.model.alarms import EventKind
 from sensortop.review.blocks import log_files, pieces
 from sensortop.review.collector import MAX_REPORTED
-from sensortop.review.lineparse import too_long
+from sensortop.review.lineparse import iso_seconds, too_long
 from sensortop.review.logdata import SkippedLine
-from sensortop.review.timespec import EARLIEST, LATEST
 
 _NAME = re.compile(r"^events-(\d{8}-\d{6})(?:\.(\d+))?\.jsonl$")
 _EVENTS = frozenset(k.value for k in EventKind)
@@ -149,13 +147,5 @@ def parse_entry(doc: object, run: int = 0) -> Entry | str:
 
 
 def _time(text: object) -> float | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        seconds = moment.timestamp()
-    except (ValueError, OverflowError):
-        return None
-    return seconds if EARLIEST <= seconds <= LATEST else None
+    seconds = iso_seconds(text) if isinstance(text, str) else None
+    return seconds if isinstance(seconds, float) else None
