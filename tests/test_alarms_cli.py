@@ -125,3 +125,19 @@ def test_the_command_line_runs_it(tmp_path: Path) -> None:
                           cwd=tmp_path, env={"PYTHONPATH": str(ROOT / "src")}, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["alarms"] == 2
+
+
+def test_what_is_not_a_journal_entry_says_why() -> None:
+    from sensortop.review.journal import parse_entry
+
+    good = {"ts": "2026-11-18T11:00:00Z", "sensor": "t", "alarm": "hi", "priority": "high",
+            "event": "shelve", "to": "shelved", "until": "2026-11-18T12:00:00Z"}
+    entry = parse_entry(good, run=3)
+    assert not isinstance(entry, str)
+    assert (entry.until, entry.run) == (entry.ts + 3600, 3)
+    assert parse_entry(good | {"ts": "yesterday"}) == "bad ts 'yesterday'"
+    assert parse_entry(good | {"sensor": ""}) == "bad sensor ''"
+    assert parse_entry(good | {"priority": 3}) == "bad priority 3"
+    assert parse_entry({k: v for k, v in good.items() if k != "to"}) == "bad to None"
+    assert parse_entry(good | {"event": "explode"}) == "bad event 'explode'"
+    assert parse_entry([1]) == "not a JSON object"

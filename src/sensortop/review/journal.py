@@ -25,6 +25,8 @@ from sensortop.review.logdata import SkippedLine
 
 _NAME = re.compile(r"^events-(\d{8}-\d{6})(?:\.(\d+))?\.jsonl$")
 _EVENTS = frozenset(k.value for k in EventKind)
+_TEXTS = ("sensor", "alarm", "priority", "to")
+"""Fields that must be non-empty text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,18 +134,18 @@ def parse_entry(doc: object, run: int = 0) -> Entry | str:
     ts = _time(doc.get("ts"))
     if ts is None:
         return f"bad ts {show(doc.get('ts'))}"
-    texts = {}
-    for name in ("sensor", "alarm", "priority", "to"):
-        value = doc.get(name)
-        if not isinstance(value, str) or not value:
-            return f"bad {name} {show(value)}"
-        texts[name] = value
+    sensor, alarm, priority, to = doc.get("sensor"), doc.get("alarm"), doc.get("priority"), \
+        doc.get("to")
+    if not (type(sensor) is str and sensor and type(alarm) is str and alarm
+            and type(priority) is str and priority and type(to) is str and to):
+        name, value = next((n, doc.get(n)) for n in _TEXTS
+                           if not isinstance(doc.get(n), str) or not doc.get(n))
+        return f"bad {name} {show(value)}"
     event = doc.get("event")
     if event not in _EVENTS:
         return f"bad event {show(event)}"
-    until = _time(doc.get("until")) if event == EventKind.SHELVE else None
-    return Entry(ts, texts["sensor"], texts["alarm"], texts["priority"], str(event),
-                 texts["to"], until, run)
+    until = _time(doc.get("until")) if event == "shelve" else None
+    return Entry(ts, sensor, alarm, priority, event, to, until, run)
 
 
 def _time(text: object) -> float | None:
