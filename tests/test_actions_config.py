@@ -129,3 +129,11 @@ def test_a_file_that_is_not_executable_is_refused(tmp_path: Path) -> None:
     assert problems(tmp_path, '[[actions]]\nkind = "command"\nargv = ["./notes.txt"]\n') == [
         "actions[0] (command): field 'argv': no program './notes.txt' that can be run (hint: "
         "an executable file: a path (relative to the config file) or a name on PATH)"]
+
+
+def test_sensors_must_be_the_configs_own(tmp_path: Path) -> None:
+    assert problems(tmp_path, '[[actions]]\nkind = "bell"\nsensors = ["t", "tt", "zzz"]\n') == [
+        "actions[0] (bell): field 'sensors': no sensor 'tt' in this config (hint: did you "
+        "mean 't'?)",
+        "actions[0] (bell): field 'sensors': no sensor 'zzz' in this config (hint: the ids "
+        "of [[sensors]] tables)"]

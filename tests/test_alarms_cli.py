@@ -141,3 +141,16 @@ def test_what_is_not_a_journal_entry_says_why() -> None:
     assert parse_entry({k: v for k, v in good.items() if k != "to"}) == "bad to None"
     assert parse_entry(good | {"event": "explode"}) == "bad event 'explode'"
     assert parse_entry([1]) == "not a JSON object"
+
+
+def test_a_huge_line_and_binary_junk_are_skipped_unread(tmp_path: Path) -> None:
+    path = write_journal(tmp_path)
+    with path.open("ab") as out:
+        out.write(b'{"ts": "' + b"9" * (6 << 20) + b'"}\n')
+        out.write(b"\x00\xff\xfe garbage\n")
+    code, out_text, err = run(str(path), "--json")
+    doc = json.loads(out_text)
+    assert code == 0 and doc["alarms"] == 2 and doc["skipped"]["malformed"] == 3
+    reasons = [line["detail"] for line in doc["skipped"]["lines"]]
+    assert reasons[0] == "not a JSON object" and "longer than" in reasons[1]
+    assert reasons[2].startswith("not JSON")

@@ -8,6 +8,7 @@ answers. A program's path is checked here, once, so a typo is found by
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 from pathlib import Path
@@ -57,23 +58,26 @@ KIND_FIELDS: dict[ActionKind, tuple[Field, ...]] = {
 }
 
 
-def parse_actions(raw: Any, file: str, base_dir: Path | None,
-                  problems: list[Problem]) -> list[ActionSpec]:
-    """Validate the top-level ``actions`` value; bad tables add problems and are left out."""
+def parse_actions(raw: Any, file: str, base_dir: Path | None, problems: list[Problem],
+                  sensor_ids: set[str] | None = None) -> list[ActionSpec]:
+    """Validate the top-level ``actions`` value; bad tables add problems and are left out.
+
+    ``sensor_ids``: the config's sensors; an action's ``sensors`` must name them (a typo
+    would otherwise make an action that never runs)."""
     if not isinstance(raw, list):
         problems.append(Problem(file, "top level", "actions", "must be an array of tables",
                                 "write each action as [[actions]]"))
         return []
     actions = []
     for index, table in enumerate(raw):
-        spec = _parse_action(table, index, file, base_dir, problems)
+        spec = _parse_action(table, index, file, base_dir, problems, sensor_ids)
         if spec is not None:
             actions.append(spec)
     return actions
 
 
 def _parse_action(table: Any, index: int, file: str, base_dir: Path | None,
-                  problems: list[Problem]) -> ActionSpec | None:
+                  problems: list[Problem], sensor_ids: set[str] | None) -> ActionSpec | None:
     where = f"actions[{index}]"
     if not isinstance(table, dict):
         problems.append(Problem(file, where, None, "must be a table"))
@@ -102,9 +106,15 @@ def _parse_action(table: Any, index: int, file: str, base_dir: Path | None,
         _check_url(url, file, where, problems)
     headers = values.get("headers", {})
     _check_headers(headers, file, where, problems)  # before the early return: all at once
+    sensors = values.get("sensors")
+    for sensor in sensors or ():
+        if sensor_ids is not None and sensor not in sensor_ids:
+            close = difflib.get_close_matches(sensor, sorted(sensor_ids), n=1)
+            problems.append(Problem(file, where, "sensors", f"no sensor {show(sensor)} in "
+                                    "this config", f"did you mean '{close[0]}'?" if close
+                                    else "the ids of [[sensors]] tables"))
     if len(problems) > before:
         return None
-    sensors = values.get("sensors")
     return ActionSpec(
         kind=kind, index=index,
         on=frozenset(EventKind(e) for e in on), priority=frozenset(Priority(p) for p in priority),

@@ -130,7 +130,8 @@ def parse_config(data: dict[str, Any], file: str,
     outputs = _parse_outputs(data.get("outputs", []), file, base_dir, problems)
     from sensortop.config.actions import parse_actions  # it uses check_fields from here
 
-    actions = parse_actions(data.get("actions", []), file, base_dir, problems)
+    actions = parse_actions(data.get("actions", []), file, base_dir, problems,
+                            sensor_ids=set(seen))
     return Config(None, monitor, sensors, outputs, actions), problems
 
 

@@ -20,7 +20,7 @@ from sensortop.config.fields import show
 from sensortop.model.alarms import EventKind
 from sensortop.review.blocks import log_files, pieces
 from sensortop.review.collector import MAX_REPORTED
-from sensortop.review.lineparse import iso_seconds, too_long
+from sensortop.review.lineparse import MAX_LINE_BYTES, iso_seconds, too_long
 from sensortop.review.logdata import SkippedLine
 
 _NAME = re.compile(r"^events-(\d{8}-\d{6})(?:\.(\d+))?\.jsonl$")
@@ -114,6 +114,9 @@ def read_journal(paths: Iterable[Path | str]) -> Journal:
 
 def _take(journal: Journal, path: Path, line: int, text: bytes, last: bool, run: int) -> None:
     if not text.strip():
+        return
+    if len(text) > MAX_LINE_BYTES:  # a block may hold one whole: the reader's limit still holds
+        journal.skip(path, line, "torn" if last else "malformed", too_long())
         return
     try:
         doc = orjson.loads(text)
