@@ -148,7 +148,7 @@ def test_a_huge_line_and_binary_junk_are_skipped_unread(tmp_path: Path) -> None:
     with path.open("ab") as out:
         out.write(b'{"ts": "' + b"9" * (6 << 20) + b'"}\n')
         out.write(b"\x00\xff\xfe garbage\n")
-    code, out_text, err = run(str(path), "--json")
+    code, out_text, _ = run(str(path), "--json")
     doc = json.loads(out_text)
     assert code == 0 and doc["alarms"] == 2 and doc["skipped"]["malformed"] == 3
     reasons = [line["detail"] for line in doc["skipped"]["lines"]]
