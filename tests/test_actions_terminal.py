@@ -64,3 +64,38 @@ def test_headless_with_no_terminal_is_a_reported_failure(tmp_path: Path) -> None
                               start_new_session=True, env={"PYTHONPATH": str(ROOT / "src")})
     assert done.stdout.strip() == ("actions[0] (bell) for reactor_temp: no terminal to write "
                                    "to (not started from one)")
+
+
+def test_headless_on_a_terminal_writes_to_the_controlling_tty(tmp_path: Path) -> None:
+    """``record`` started from a terminal: the escapes reach that terminal (here a pty
+    that the child makes its controlling terminal), while stdout and stderr are files."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    name = os.ttyname(slave)
+    script = (
+        "import os, sys\n"
+        "os.close(os.open(sys.argv[1], os.O_RDWR))  # a session leader's first tty: its own\n"
+        "from sensortop.model.actions import ActionKind, ActionSpec\n"
+        "from sensortop.sinks.actions.runner import ActionRunner, Job\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from actions_support import event\n"
+        "runner = ActionRunner(concurrency=1)\n"
+        "runner.submit(Job(ActionSpec(ActionKind.BELL, 0), event()))\n"
+        "runner.submit(Job(ActionSpec(ActionKind.NOTIFY, 1, title='T'), event()))\n"
+        "runner.wait(10); print(runner.done, runner.last_error)\n")
+    try:
+        with (tmp_path / "err").open("w") as err:
+            done = subprocess.run([sys.executable, "-c", script, name], cwd=ROOT,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                                  text=True, timeout=30, start_new_session=True,
+                                  env={"PYTHONPATH": str(ROOT / "src")})
+        os.set_blocking(master, False)
+        seen = os.read(master, 4096)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert done.stdout.strip() == "2 None"
+    assert seen == (b"\a\x1b]9;T: reactor_temp hi raise (high): 161.2, limit 160\x07"
+                    b"\x1b]777;notify;T;reactor_temp hi raise (high): 161.2, limit 160\x07")
