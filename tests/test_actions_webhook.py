@@ -76,7 +76,8 @@ def hook(url: str, **fields: object) -> ActionSpec:
 
 async def test_the_event_is_posted_as_its_journal_line(receiver_factory) -> None:  # type: ignore[no-untyped-def]
     receiver = receiver_factory([])
-    sink, finishes = sink_with(hook(receiver.url, headers={"Authorization": "Bearer t0k"}))
+    sink, finishes = sink_with(hook(receiver.url, headers={"Authorization": "Bearer t0k",
+                                                           "User-Agent": "plant-4"}))
     sink.put(event())
     await wait_until(lambda: len(finishes) == 1, message="the POST")
     assert finishes.errors == [None]
@@ -84,7 +85,7 @@ async def test_the_event_is_posted_as_its_journal_line(receiver_factory) -> None
     assert path == "/hooks/alarms"
     assert headers["content-type"] == "application/json"
     assert headers["authorization"] == "Bearer t0k"
-    assert headers["user-agent"].startswith("sensortop/")
+    assert headers["user-agent"] == "plant-4"  # a header of the config's replaces ours
     assert json.loads(body) == {"ts": "2026-11-18T11:06:40.250Z", "sensor": "reactor_temp",
                                 "alarm": "hi", "priority": "high", "event": "raise",
                                 "from": "normal", "to": "unack", "value": 161.2,

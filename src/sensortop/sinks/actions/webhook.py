@@ -30,7 +30,8 @@ def post_event(client: httpx.Client, action: ActionSpec, event: AlarmEvent,
     ``stopping`` cuts a backoff wait short when the run ends.
     """
     body = event_json(event)
-    headers = {"content-type": "application/json", "user-agent": USER_AGENT, **action.headers}
+    headers = {"content-type": "application/json", "user-agent": USER_AGENT,
+               **{name.lower(): value for name, value in action.headers.items()}}
     wait = action.backoff
     reason = ""
     for attempt in range(1, action.retries + 2):
