@@ -89,13 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     rev = sub.add_parser("review", help="summarise and plot log files")
     rev.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders")
     rev.add_argument("--sensor", action="append", metavar="ID", help="only these sensors")
-    rev.add_argument("--since", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
-    rev.add_argument("--until", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
     rev.add_argument("--plot", action="store_true", help="draw charts in the terminal")
-    rev.add_argument("--json", action="store_true", help="machine-readable output")
-    rev.add_argument("--config", dest="sub_config", metavar="PATH",
-                     help="config whose log folder to read")
-    rev.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder to read")
+    _log_reading_flags(rev)
+
+    kpi = sub.add_parser("alarms", help="alarm KPIs from the alarm journals (ISA-18.2)")
+    kpi.add_argument("paths", nargs="*", metavar="PATH", help="journal files or log folders")
+    _log_reading_flags(kpi)
 
     look = sub.add_parser("lookup", help="PubChem properties of compounds")
     look.add_argument("names", nargs="+", metavar="NAME")
@@ -127,6 +126,17 @@ def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"must be a port number, 0 to 65535; got {text!r}")
     return int(text)
+
+
+def _log_reading_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags ``review`` and ``alarms`` share: the time window, JSON, the log folder."""
+    parser.add_argument("--since", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
+    parser.add_argument("--until", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--config", dest="sub_config", metavar="PATH",
+                        help="config whose log folder to read")
+    parser.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR",
+                        help="log folder to read")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,13 +235,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         url = args.sub_pubchem_url or _pubchem_url(args)
         return run_lookup(args.names, url, args.json)
-    if command == "review":
-        with deferred_interrupt():
-            from sensortop.cli.review import run_review
-
+    if command in ("review", "alarms"):
         log_dir = log_dir_flag or os.environ.get("SENSORTOP_LOG_DIR")
         if log_dir is None and not args.paths:
             log_dir = str(_log_dir(_load(config_flag), None))
+        if command == "alarms":
+            with deferred_interrupt():
+                from sensortop.cli.alarms import run_alarms
+            return run_alarms(args.paths, args.since, args.until, args.json, log_dir)
+        with deferred_interrupt():
+            from sensortop.cli.review import run_review
         return run_review(args.paths, args.sensor, args.since, args.until, args.plot, args.json,
                           log_dir)
     if command == "serve":

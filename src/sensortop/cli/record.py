@@ -87,8 +87,7 @@ async def _record(config: Config, log_dir: Path | None, duration: float | None,
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
               f"{show(session.recorder.path)}", file=out, flush=True)
         for sink in session.sinks[1:]:
-            print(f"also sending every reading to {sink.kind} output {sink.name}",
-                  file=out, flush=True)
+            print(sink.purpose, file=out, flush=True)
         if reloader is not None:
             _hand_hangups_to(loop, reloader, hangups)
         deadline = started + duration if duration is not None else None
@@ -122,7 +121,7 @@ async def _record(config: Config, log_dir: Path | None, duration: float | None,
     for sink, report in zip(session.sinks[1:], reports[1:], strict=True):
         delivered = sink.delivered
         text = f"{sink.kind} output {sink.name}: "
-        text += "stopped" if delivered is None else f"{count_of(delivered, 'reading')} sent"
+        text += "stopped" if delivered is None else sink.delivered_text(delivered)
         if report.undelivered:
             text += (f"; {report.undelivered:,} could not be delivered"
                      f" ({report.error or 'no reason given'})")
@@ -205,6 +204,9 @@ def _progress_line(session: SamplingSession, started: float,
                                                           else "")
     if recorder.error:
         line += f"  DISK: {recorder.error}"
+    for sink in session.sinks[1:]:
+        if sink.error:
+            line += f"  {sink.kind.upper()}: {sink.error}"
     return line[:200].ljust(80)
 
 

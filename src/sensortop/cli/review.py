@@ -22,6 +22,7 @@ from typing import TextIO
 
 from sensortop.review.blocks import LogPathError
 from sensortop.review.formatting import alarm_text, duration, number, short_time
+from sensortop.review.journal import Journal
 from sensortop.review.logdata import LogData
 from sensortop.review.reader import read_logs
 from sensortop.review.safetext import printable
@@ -49,15 +50,10 @@ def run_review(
     """Run the command; returns the exit code. ``now`` fixes the clock for relative times."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    try:
-        since_ts = parse_time_spec(since, now) if since is not None else None
-        until_ts = parse_time_spec(until, now) if until is not None else None
-    except TimeSpecError as exc:
-        print(f"sensortop review: {exc}", file=err)
+    window = parse_window(since, until, now, "sensortop review", err)
+    if window is None:
         return 2
-    if since_ts is not None and until_ts is not None and since_ts > until_ts:
-        print("sensortop review: --since is later than --until", file=err)
-        return 2
+    since_ts, until_ts = window
     if not paths:
         if not log_dir:
             print("sensortop review: no PATH given and no log folder configured "
@@ -77,7 +73,7 @@ def run_review(
     finally:
         if bar is not None:
             bar.close()
-    _warn_skipped(data, err)
+    warn_skipped(data, err)
     unknown = sorted(set(sensors or ()) - set(data.sensor_ids))
     if unknown and data.sensor_ids:  # a typo, not an empty window: bad usage
         for name in unknown:
@@ -284,11 +280,29 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def _warn_skipped(data: LogData, err: TextIO) -> None:
+def parse_window(since: str | None, until: str | None, now: datetime | None, command: str,
+                 err: TextIO) -> tuple[float | None, float | None] | None:
+    """``--since`` / ``--until`` as epoch seconds; None, once the reason is on ``err``, for
+    bad usage (``alarms`` reads them the same way)."""
+    try:
+        since_ts = parse_time_spec(since, now) if since is not None else None
+        until_ts = parse_time_spec(until, now) if until is not None else None
+    except TimeSpecError as exc:
+        print(f"{command}: {exc}", file=err)
+        return None
+    if since_ts is not None and until_ts is not None and since_ts > until_ts:
+        print(f"{command}: --since is later than --until", file=err)
+        return None
+    return since_ts, until_ts
+
+
+def warn_skipped(data: LogData | Journal, err: TextIO, command: str = "sensortop review",
+                 what: str = "readings") -> None:
+    """The skipped lines' counts and places on stderr (``alarms`` says the same of journals)."""
     if not data.skipped_total:
         return
-    print(f"sensortop review: warning: skipped {data.skipped_total} line(s) that are not "
-          f"readings ({data.torn} torn, {data.malformed} malformed)", file=err)
+    print(f"{command}: warning: skipped {data.skipped_total} line(s) that are not "
+          f"{what} ({data.torn} torn, {data.malformed} malformed)", file=err)
     for s in data.skipped:
         print(f"  {printable(str(s.path))}:{s.line}: {s.reason}: {printable(s.detail)}",
               file=err)

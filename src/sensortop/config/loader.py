@@ -94,9 +94,10 @@ def parse_config(data: dict[str, Any], file: str,
     """Validate a parsed TOML document; return the config and the problems found."""
     problems: list[Problem] = []
     for key in data:
-        if key not in ("monitor", "sensors", "outputs"):
+        if key not in ("monitor", "sensors", "outputs", "actions"):
             problems.append(Problem(file, "top level", key, "unknown key",
-                                    "only [monitor], [[sensors]] and [[outputs]] are allowed"))
+                                    "only [monitor], [[sensors]], [[outputs]] and [[actions]] "
+                                    "are allowed"))
     monitor = _parse_monitor(data.get("monitor", {}), file, problems)
     if base_dir is not None and not monitor.log_dir.is_absolute():
         monitor.log_dir = base_dir / monitor.log_dir
@@ -127,7 +128,11 @@ def parse_config(data: dict[str, Any], file: str,
             f"the cap is {MAX_HISTORY_BYTES // 10**6:,} MB",
             "keep fewer points per sensor; the log keeps everything anyway"))
     outputs = _parse_outputs(data.get("outputs", []), file, base_dir, problems)
-    return Config(None, monitor, sensors, outputs), problems
+    from sensortop.config.actions import parse_actions  # it uses check_fields from here
+
+    actions = parse_actions(data.get("actions", []), file, base_dir, problems,
+                            sensor_ids=set(seen))
+    return Config(None, monitor, sensors, outputs, actions), problems
 
 
 def _parse_outputs(raw: Any, file: str, base_dir: Path | None,

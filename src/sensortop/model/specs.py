@@ -1,6 +1,6 @@
 """The plain data types a config describes: what to read, how often, and the limits.
 
-The bottom layer: it imports nothing of sensortop, so the config loader, the
+The bottom layer: it imports only the model's own modules, so the config loader, the
 sources, the engine and the dashboard can all share these types without one
 importing another. Validation lives in ``sensortop.config.loader``; a value built
 here directly is trusted as given.
@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sensortop.model.actions import ActionSpec
 
 
 @dataclass(slots=True)
@@ -122,6 +124,8 @@ class Config:
     sensors: list[SensorSpec]
     outputs: list[OutputSpec] = field(default_factory=list)
     """Empty: the one JSON Lines log to [monitor] log_dir (README "Outputs")."""
+    actions: list[ActionSpec] = field(default_factory=list)
+    """What to do on alarm events (README "Actions")."""
 
     @property
     def name(self) -> str:

@@ -77,15 +77,9 @@ def parse_record(doc: object) -> Record | str:
     status, alarm = doc.get("status"), doc.get("alarm")
     if not isinstance(ts, str):
         return "no ts"
-    try:
-        moment = datetime.fromisoformat(ts)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        seconds = moment.timestamp()
-    except (ValueError, OverflowError):
-        return f"bad ts {_clip(ts)}"
-    if not EARLIEST <= seconds <= LATEST:
-        return f"bad ts {_clip(ts)} (outside the years 1-9999 in UTC)"
+    seconds = iso_seconds(ts)
+    if isinstance(seconds, str):
+        return f"bad ts {_clip(ts)}{seconds}"
     if not isinstance(sensor, str) or not sensor:
         return "no sensor"
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
@@ -99,6 +93,21 @@ def parse_record(doc: object) -> Record | str:
     return (seconds, float("nan") if value is None else float(value), _STATUS_CODE[status],
             _ALARM_CODE[alarm or "normal"], sensor, units if isinstance(units, str) else None,
             error if isinstance(error, str) and error else None)
+
+
+def iso_seconds(ts: str) -> float | str:
+    """Epoch seconds of a log's ISO time (no zone means UTC), or why not: ``""`` for text
+    that is not such a time, a reason in brackets for one outside the years 1-9999."""
+    try:
+        moment = datetime.fromisoformat(ts)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        seconds = moment.timestamp()
+    except (ValueError, OverflowError):
+        return ""
+    if not EARLIEST <= seconds <= LATEST:
+        return " (outside the years 1-9999 in UTC)"
+    return seconds
 
 
 def _clip(value: object, width: int = 60) -> str:

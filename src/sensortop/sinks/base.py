@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sensortop.config.fields import Field
+from sensortop.model.alarms import AlarmEvent
 from sensortop.model.readings import AlarmTransition, Reading
 from sensortop.model.specs import MonitorSpec
+from sensortop.model.words import count_of
 
-SinkItem = Reading | AlarmTransition
-"""What the engine hands a sink."""
+SinkItem = Reading | AlarmTransition | AlarmEvent
+"""What the engine hands a sink; a sink ignores the kinds it has no use for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,15 @@ class Sink(ABC):
     def dropped(self) -> int:
         """Items given up before stop (e.g. past a buffer limit): gone, but counted."""
         return 0
+
+    @property
+    def purpose(self) -> str:
+        """What it does, in one line (``record`` says it at the start)."""
+        return f"also sending every reading to {self.kind} output {self.name}"
+
+    def delivered_text(self, delivered: int) -> str:
+        """``delivered`` in words, for ``record``'s summary."""
+        return f"{count_of(delivered, 'reading')} sent"
 
     @property
     def delivered(self) -> int | None:

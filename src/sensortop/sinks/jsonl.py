@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from sensortop.config.fields import Field
 from sensortop.logs.writer import Recorder
-from sensortop.model.readings import AlarmTransition
+from sensortop.model.readings import Reading
 from sensortop.sinks.base import Sink, SinkContext, SinkItem
 
 
@@ -46,8 +46,8 @@ class JsonlSink(Sink):
         await self.recorder.start()
 
     def put(self, item: SinkItem) -> None:
-        if isinstance(item, AlarmTransition):
-            return  # not part of the log format; see the module docstring
+        if not isinstance(item, Reading):
+            return  # transitions are not part of the log format; see the module docstring
         self.recorder.put(item)
 
     async def stop(self, deadline: float) -> list[SinkItem]:

@@ -11,7 +11,7 @@ import time
 from typing import Any, ClassVar
 
 from sensortop.config.fields import Field
-from sensortop.model.readings import AlarmTransition
+from sensortop.model.readings import Reading
 from sensortop.sinks.base import Sink, SinkContext, SinkItem
 from sensortop.sinks.mqtt_client import BUFFER_LIMIT, BrokerAddress, MqttPublisher
 
@@ -60,8 +60,8 @@ class MqttSink(Sink):
         await self.publisher.start()
 
     def put(self, item: SinkItem) -> None:
-        if isinstance(item, AlarmTransition):
-            return  # not published; see the module docstring
+        if not isinstance(item, Reading):
+            return  # alarm transitions and events are not published; see the module docstring
         self.publisher.put(item)
 
     async def stop(self, deadline: float) -> list[SinkItem]:

@@ -129,4 +129,8 @@ def build_sinks(config: Config, log_dir: Path, publish: str | None = None) -> li
             sinks.insert(0, sink)
         else:
             sinks.append(sink)
+    if config.actions:
+        from sensortop.sinks.actions.sink import ActionsSink  # threads, httpx: only when used
+
+        sinks.append(ActionsSink(config.actions))
     return sinks

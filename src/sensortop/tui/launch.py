@@ -17,6 +17,7 @@ from sensortop.model.specs import Config
 from sensortop.sampling.session import SamplingSession
 from sensortop.tui.app import SensortopApp
 from sensortop.tui.sampling import SamplingLink, ThreadedLink
+from sensortop.tui.terminal_actions import plug_terminal_actions, unplug_terminal_actions
 
 
 def run_dashboard(config: Config, *, log_dir: Path, pubchem_url: str,
@@ -29,9 +30,11 @@ def run_dashboard(config: Config, *, log_dir: Path, pubchem_url: str,
         return 1
     link = ThreadedLink(session)
     app = SensortopApp(link, config, pubchem_url=pubchem_url, theme=theme)
+    plug_terminal_actions(app, session.sinks)  # bell and notify go through the app's driver
     try:
         app.run()
     finally:
+        unplug_terminal_actions(session.sinks)
         link.stop_blocking()  # an exit by any path still flushes the log
     return exit_code(app, link)
 

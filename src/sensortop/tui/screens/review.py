@@ -27,6 +27,7 @@ from sensortop.review.logdata import LogData
 from sensortop.review.plots import render_chart
 from sensortop.review.reader import read_logs
 from sensortop.review.summary import SensorSummary, summarise
+from sensortop.tui.widgets.alarm_kpis import AlarmKpisPanel
 
 ALL_RUNS = "*"
 
@@ -42,6 +43,7 @@ class ReviewScreen(Screen[None]):
     BINDINGS = [  # noqa: RUF012
         Binding("escape", "close", "Close"),
         Binding("l", "pick_run", "Runs"),
+        Binding("a", "toggle_alarms", "Alarm KPIs"),
     ]
     DEFAULT_CSS = """
     ReviewScreen { layout: vertical; }
@@ -51,6 +53,9 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #review-status { height: 1; padding: 0 1; }
     ReviewScreen #review-table { height: auto; max-height: 40%; min-height: 4; }
     ReviewScreen #review-chart { height: 1fr; min-height: 8; }
+    ReviewScreen #review-alarms { display: none; }
+    ReviewScreen.alarms #review-alarms { display: block; }
+    ReviewScreen.alarms #review-chart { display: none; }
     """
 
     class Progress(Message):
@@ -108,6 +113,7 @@ class ReviewScreen(Screen[None]):
         yield Label(f"logs in {self.log_dir}", id="review-status")
         yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
         yield Static("select a sensor to see its chart", id="review-chart")
+        yield AlarmKpisPanel(self.log_dir, id="review-alarms")
         yield Footer()
 
     def _default_run(self, runs: dict[str, list[Path]]) -> str | None:
@@ -143,6 +149,7 @@ class ReviewScreen(Screen[None]):
         self.query_one(ProgressBar).update(total=100, progress=0)
         self.query_one("#review-status", Label).update(f"reading {stem} ...")
         self._read(files)
+        self.query_one(AlarmKpisPanel).load(None if stem == ALL_RUNS else stem)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review-load")
     def _read(self, files: list[Path]) -> None:
@@ -219,6 +226,10 @@ class ReviewScreen(Screen[None]):
         select = self.query_one("#review-run", Select)
         select.focus()
         select.action_show_overlay()
+
+    def action_toggle_alarms(self) -> None:
+        """Show the run's alarm KPIs in place of the chart, or the chart again."""
+        self.toggle_class("alarms")
 
     def action_close(self) -> None:
         self.workers.cancel_group(self, "review-load")

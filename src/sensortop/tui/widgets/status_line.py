@@ -1,8 +1,10 @@
-"""The bottom status line: log file, readings per second, recorder backlog and error."""
+"""The bottom status line: log file, readings per second, recorder backlog, and the
+recorder's error - else the first other output's (an alarm action failing, a broker away)."""
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -11,6 +13,7 @@ from textual.widget import Widget
 
 from sensortop.logs.writer import Recorder
 from sensortop.model.words import count_of
+from sensortop.sinks.base import Sink
 from sensortop.tui.formatting import fit_text, format_rate
 
 RATE_WINDOW = 10.0
@@ -29,6 +32,7 @@ class StatusFields:
     backlog: int
     error: str | None
     sensors: int
+    error_label: str = "RECORDER ERROR"
 
 
 Field = list[tuple[str, str]]
@@ -57,7 +61,7 @@ def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
         [short_rate, count],
         [count],
     ]
-    error = f"RECORDER ERROR: {fields.error}" if fields.error else ""
+    error = f"{fields.error_label}: {fields.error}" if fields.error else ""
     for choice in choices:
         for sep in (SEP, SEP_NARROW):
             pieces = _joined(choice, sep)
@@ -69,7 +73,7 @@ def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
                 return [(fit_text(error, room), "bold $error"), (sep, "$text-muted"), *pieces]
     # Only the count and the start of an error fit; or not even that, and the error wins.
     room = width - len(count[0][0]) - len(SEP_NARROW)
-    if error and room >= len("RECORDER…"):
+    if error and room >= len(fields.error_label.split()[0]) + 1:
         return [(fit_text(error, room), "bold $error"), (SEP_NARROW, "$text-muted"), *count]
     return [(fit_text(error or count[0][0], width), "bold $error" if error else "")]
 
@@ -110,10 +114,17 @@ class StatusLine(Widget):
             self.rate = (total - count) / (now - then)
         return self.rate
 
-    def show(self, recorder: Recorder, rate: float, sensors: int) -> None:
+    def show(self, recorder: Recorder, rate: float, sensors: int,
+             outputs: Sequence[Sink] = ()) -> None:
+        """``outputs``: the run's other sinks; the first one's error shows if the
+        recorder has none."""
         path = str(recorder.path) if recorder.path is not None else None
         shown_rate = round(rate, 1) if rate < 10 else round(rate)
-        fields = StatusFields(path, shown_rate, recorder.backlog, recorder.error, sensors)
+        error, label = recorder.error, "RECORDER ERROR"
+        failing = next((s for s in outputs if s.error), None) if error is None else None
+        if failing is not None:
+            error, label = failing.error, f"{failing.kind.upper()} ERROR"
+        fields = StatusFields(path, shown_rate, recorder.backlog, error, sensors, label)
         if fields == self._fields:
             return
         self._fields = fields
