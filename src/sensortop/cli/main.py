@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="config whose log folder to read")
     rev.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder to read")
 
+    view = sub.add_parser("view", help="read-only dashboard following a running record")
+    view.add_argument("logdir", nargs="?", metavar="LOGDIR",
+                      help="the folder record writes to (default: the config's log_dir)")
+    view.add_argument("--config", dest="sub_config", metavar="PATH",
+                      help="config whose log folder to follow (and sensor names, limits)")
+    view.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder")
+
     look = sub.add_parser("lookup", help="PubChem properties of compounds")
     look.add_argument("names", nargs="+", metavar="NAME")
     look.add_argument("--pubchem-url", dest="sub_pubchem_url", metavar="URL",
@@ -200,6 +207,15 @@ def _dispatch(args: argparse.Namespace) -> int:
             log_dir = str(_log_dir(_load(config_flag), None))
         return run_review(args.paths, args.sensor, args.since, args.until, args.plot, args.json,
                           log_dir)
+    if command == "view":
+        with deferred_interrupt():
+            from sensortop.cli.view import run_view
+        if args.theme is not None:
+            _check_theme(args.theme)
+        config = _load(config_flag)
+        log_dir = Path(args.logdir).expanduser() if args.logdir else _log_dir(config, log_dir_flag)
+        _check_log_dir(log_dir)
+        return run_view(config, log_dir, pubchem_url=_pubchem_url(args), theme=args.theme)
     _check_seed()
     if command is None and args.theme is not None:
         _check_theme(args.theme)

@@ -33,6 +33,8 @@ MAX_BLOCK = 16 << 20
 _FAST_MIN_LINES = 32  # as the reader: fewer lines go the general path
 _RUN_FILE = re.compile(r"^sensortop-(\d{8}-\d{6})(?:\.(\d+))?\.(jsonl|parquet)$")
 
+_UNIT_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+
 Chunks = Iterator[dict[str, SensorSeries]]
 
 
@@ -217,7 +219,8 @@ def _parquet_chunks(path: Path, wanted: set[str] | None) -> Chunks:
     table = pq.read_table(path, columns=columns, filters=filters)
     if table.num_rows == 0:
         return
-    ts = pc.cast(table["ts"], "int64").to_numpy(zero_copy_only=False) / 1000.0
+    per_second = _UNIT_PER_SECOND.get(getattr(table["ts"].type, "unit", "ms"), 1000.0)
+    ts = pc.cast(table["ts"], "int64").to_numpy(zero_copy_only=False) / per_second
     sensors = table["sensor"].to_pylist()
     value = table["value"].to_numpy(zero_copy_only=False).astype(np.float64)
     status_codes = {name: code for code, name in enumerate(STATUSES)}

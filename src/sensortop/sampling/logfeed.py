@@ -23,6 +23,8 @@ from sensortop.sampling.engine import Engine
 from sensortop.sampling.state import SensorState
 from sensortop.sources import Source
 
+BACKFILL_HORIZON = 24 * 3600.0
+"""Backfill reads no further back than this (README "History from the logs")."""
 _STATUS = tuple(Status(s) for s in STATUSES)
 _ALARM = tuple(AlarmState(a) for a in ALARMS)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Protocol
 
 from textual.content import Content
 from textual.widget import Widget
 
-from sensortop.logs.writer import Recorder
 from sensortop.model.words import count_of
 from sensortop.tui.formatting import fit_text, format_rate
 
@@ -18,6 +18,17 @@ RATE_WINDOW = 10.0
 a 4.6/s stream jumps between 3 and 6), yet it follows a change within seconds."""
 SEP = "  │  "
 SEP_NARROW = " │ "
+
+
+class LogStatus(Protocol):
+    """What the line reads of the log: the ``Recorder``, or a viewer's followed log."""
+
+    @property
+    def path(self) -> PurePath | None: ...
+    @property
+    def backlog(self) -> int: ...
+    @property
+    def error(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +121,7 @@ class StatusLine(Widget):
             self.rate = (total - count) / (now - then)
         return self.rate
 
-    def show(self, recorder: Recorder, rate: float, sensors: int) -> None:
+    def show(self, recorder: LogStatus, rate: float, sensors: int) -> None:
         path = str(recorder.path) if recorder.path is not None else None
         shown_rate = round(rate, 1) if rate < 10 else round(rate)
         fields = StatusFields(path, shown_rate, recorder.backlog, recorder.error, sensors)
