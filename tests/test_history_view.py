@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from textual.pilot import Pilot
 
 from sensortop.cli.main import main
 from sensortop.config.loader import load_config
@@ -23,8 +22,8 @@ from sensortop.review.reader import read_logs
 from sensortop.review.recent import run_files
 from sensortop.sampling.session import SamplingSession
 from sensortop.tui.app import SensortopApp
-from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.sampling import ThreadedLink
+from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.view_app import READ_ONLY, ViewApp
 from sensortop.tui.view_link import ViewLink
 from support import wait_until
@@ -219,6 +218,7 @@ def test_min_max_reduction_keeps_every_extreme(points: list[tuple[float, float]]
         else:
             assert np.isnan(low[c]) and np.isnan(high[c])
     times, line = envelope(centres, low, high)
+    assert set(times.tolist()) == set(centres[~np.isnan(low)].tolist())
     good = values[~np.isnan(values)]
     if good.size:  # every extreme is a point of the line drawn
         assert line.max() == good.max() and line.min() == good.min()
