@@ -179,3 +179,28 @@ def test_the_follower_survives_deletion_and_a_cut(tmp_path: Path) -> None:
     assert tail.poll() == {}
     (tmp_path / "sensortop-20260921-120000.1.jsonl").write_bytes(line(4))
     assert tail.poll()["s1"].value.tolist() == [4.0]
+
+
+async def test_a_parquet_archive_is_read_where_its_json_lines_are_gone(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    await record(tmp_path, [reading(i) for i in range(400)])
+    jsonl = run_files(tmp_path)[-1]
+    logged = read_logs([jsonl]).series["s1"]
+    rows = [reading(i) for i in range(400)]
+    table = pa.table({
+        "ts": pa.array([round(r.ts * 1000) for r in rows], pa.timestamp("ms", tz="UTC")),
+        "sensor": [r.sensor for r in rows], "value": [r.value for r in rows],
+        "units": [r.units for r in rows], "status": [r.status.value for r in rows],
+        "error": [r.error for r in rows],
+        "alarm": [None if r.alarm is AlarmState.NORMAL else r.alarm.value for r in rows]})
+    archive = jsonl.with_suffix(".parquet")
+    pq.write_table(table, archive)
+    assert run_files(tmp_path) == [jsonl]  # both there: the JSON Lines are read
+    jsonl.unlink()
+    assert run_files(tmp_path) == [archive]
+    found = read_recent(tmp_path, ["s1"], 300)["s1"]
+    np.testing.assert_array_equal(found.ts, logged.ts[-300:])
+    np.testing.assert_array_equal(found.value, logged.value[-300:])
+    np.testing.assert_array_equal(found.status, logged.status[-300:])
+    np.testing.assert_array_equal(found.alarm, logged.alarm[-300:])

@@ -137,7 +137,7 @@ async def test_dashboard_panels_start_backfilled_from_the_logs(tmp_path: Path) -
     async with app.run_test(size=SIZE) as pilot:
         panel = app.grid.panels[0]
         await wait_until(lambda: len(panel.state.history) >= 600, message="the backfill")
-        await wait_until(lambda: not panel.loading, message="loading over")
+        await wait_until(lambda: not panel.history_loading, message="loading over")
         times, values = panel.state.view.snapshot()
         logged = times < t0 + 900 * 0.05
         assert logged.sum() + (~logged).sum() == 600  # older logged points, then live ones
@@ -146,6 +146,22 @@ async def test_dashboard_panels_start_backfilled_from_the_logs(tmp_path: Path) -
         np.testing.assert_array_equal(values[logged], expected)
         await pilot.press("q")
         await wait_until(lambda: link.flushed.is_set(), message="flushed")
+
+
+async def test_a_panel_says_it_is_loading_until_its_history_is_in(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    link = ThreadedLink(SamplingSession(cfg, tmp_path / "logs"))
+    app = SensortopApp(link, cfg, pubchem_url=DEAD_PUBCHEM, start_sampling=False)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.grid.panels[0]
+        await wait_until(lambda: panel.content_region.width > 30, message="laid out")
+        panel.history_loading = True
+        assert panel.frame(app.clock())  # a change the frame clock repaints
+        await pilot.pause()
+        assert "loading history…" in str(panel.render())
+        panel.history_loading = False
+        assert panel.frame(app.clock())
+        assert "loading history…" not in str(panel.render())
 
 
 async def test_minus_and_plus_step_the_look_back_and_read_older_points_from_the_logs(

@@ -30,7 +30,7 @@ async def backfill_panels(link: SamplingLink, panels: Sequence[SensorPanel],
     if not states:
         return 0
     for panel in panels:
-        panel.loading = True
+        panel.history_loading = True
     taken = 0
     try:
         found = await asyncio.to_thread(read_recent, link.log_dir, set(states),
@@ -43,5 +43,5 @@ async def backfill_panels(link: SamplingLink, panels: Sequence[SensorPanel],
         log.warning("no history read from %s: %s", link.log_dir, exc)
     finally:
         for panel in panels:
-            panel.loading = False
+            panel.history_loading = False
     return taken
