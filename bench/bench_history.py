@@ -169,11 +169,11 @@ while True:
 """
 
 LINK_ONLY = """
-import sys, time
+import asyncio, sys, time
 from pathlib import Path
 from sensortop.tui.view_link import ViewLink
 link = ViewLink(Path(sys.argv[1]), history=600)
-link._thread.start()
+asyncio.run(link.start())
 while True:
     time.sleep(1)
 """
