@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from sensortop.model.specs import SensorSpec
 from sensortop.review.follow import LogTail
-from sensortop.review.recent import read_recent
+from sensortop.review.recent import read_recent, run_files
 from sensortop.sampling.engine import Engine
 from sensortop.sampling.logfeed import BACKFILL_HORIZON, LogFeed
 from sensortop.tui.sampling import SamplingLink
@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 """How often the follower looks for new lines: with the recorder's 250 ms flushes and
 the 4 Hz frame clock, a reading is on screen well within a second of being flushed."""
+
+
+def archives(log_dir: Path) -> list[Path]:
+    """The Parquet archives among the run files."""
+    return [path for path in run_files(log_dir) if path.suffix == ".parquet"]
 
 
 class FollowStatus:
@@ -116,10 +121,12 @@ class ViewLink(SamplingLink):
     def _backfill(self) -> None:
         try:
             start = self.tail.start_at_end()
-            if start is not None:
-                found = read_recent(self._log_dir, None, self.engine.history_size,
-                                    time.time() - BACKFILL_HORIZON, end=start)
-                self.feed.backfill(found)
+            # With no JSON Lines yet, only archives are history: a log that appears now
+            # is the follower's, from its first line.
+            files = run_files if start is not None else archives
+            found = read_recent(self._log_dir, None, self.engine.history_size,
+                                time.time() - BACKFILL_HORIZON, end=start, files=files)
+            self.feed.backfill(found)
         except OSError as exc:
             self.tail.note = f"history not read: {exc}"
 
