@@ -102,7 +102,7 @@ def test_prepend_into_a_short_ring_keeps_only_real_points() -> None:
     history.prepend(T0 + np.arange(3.0), np.array([1.0, np.nan, 3.0]))
     times, values = history.snapshot()
     assert times.tolist() == [T0, T0 + 1, T0 + 2, T0 + 100]
-    assert np.isnan(values[1]) and len(history) == 4
+    assert np.isnan(values[1]) and len(history) == 4 and history.kept_at(history.version) == 4
     assert history.running_stats().count == 3
 
 

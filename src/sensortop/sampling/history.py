@@ -173,6 +173,10 @@ class History:
             return times[lost:], values[lost:]
         return times, values
 
+    def kept_at(self, end: int) -> int:
+        """How many points ``window(end, capacity)`` can give (before any lapping)."""
+        return max(0, min(end - self._floor, self.capacity))
+
     def stats_fields(self) -> tuple[int, float, float, float, float]:
         """(n, mean, m2, min, max) of the running statistics, for ``stats_from``."""
         return (self._n, self._mean, self._m2, self._min, self._max)
