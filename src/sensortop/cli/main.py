@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     kpi.add_argument("paths", nargs="*", metavar="PATH", help="journal files or log folders")
     _log_reading_flags(kpi)
 
+    view = sub.add_parser("view", help="read-only dashboard following a running record")
+    view.add_argument("logdir", nargs="?", metavar="LOGDIR",
+                      help="the folder record writes to (default: the config's log_dir)")
+    view.add_argument("--config", dest="sub_config", metavar="PATH",
+                      help="config whose log folder to follow (and sensor names, limits)")
+    view.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder")
+
     look = sub.add_parser("lookup", help="PubChem properties of compounds")
     look.add_argument("names", nargs="+", metavar="NAME")
     look.add_argument("--pubchem-url", dest="sub_pubchem_url", metavar="URL",
@@ -257,6 +264,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         os.environ.pop("SENSORTOP_SERVE_TOKEN", None)  # the viewers have no use for it
         return run_serve(logdir, args.host, args.port, allow_remote=args.allow_remote,
                          token=token, allow_host=args.allow_host)
+    if command == "view":
+        with deferred_interrupt():
+            from sensortop.cli.view import run_view
+        if args.theme is not None:
+            _check_theme(args.theme)
+        config = _load(config_flag)
+        log_dir = Path(args.logdir).expanduser() if args.logdir else _log_dir(config, log_dir_flag)
+        _check_log_dir(log_dir)
+        return run_view(config, log_dir, pubchem_url=_pubchem_url(args), theme=args.theme)
     _check_seed()
     if command is None and args.theme is not None:
         _check_theme(args.theme)

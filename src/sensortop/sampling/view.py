@@ -56,7 +56,7 @@ class SensorView(NamedTuple):
     @property
     def kept(self) -> int:
         """Points the history held at this moment (``len(snapshot())`` unless lapped)."""
-        return min(self.version, self.history.capacity)
+        return self.history.kept_at(self.version)
 
     def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
         """(timestamps, values) oldest first, ending with this view's last point."""

@@ -27,6 +27,7 @@ from sensortop.config.kinds import available_kinds
 from sensortop.model.readings import AlarmState
 from sensortop.model.specs import Config, SensorSpec
 from sensortop.model.words import count_of
+from sensortop.tui.backfill import backfill_panels
 from sensortop.tui.config_saver import save_config, save_target_text
 from sensortop.tui.keys import ACTIONS, GRID_ACTIONS, PANEL_ACTIONS, dashboard_bindings
 from sensortop.tui.lifecycle import TerminalLifecycle
@@ -110,7 +111,8 @@ class SensortopApp(App[int]):
             await self.grid.add_panel(state)
         self.sub_title = count_of(len(self.grid.panels), "sensor")
         if self.start_sampling:
-            await self.link.start()
+            await self.link.start()  # then history from the logs, never holding up a frame
+            self.run_worker(backfill_panels(self.link, self.grid.panels), exit_on_error=False)
         self.set_interval(1 / (FRAME_RATE * FRAME_SLICES), self.frame_slice)
         self._load_kinds()
         self._focus_grid()
@@ -325,7 +327,7 @@ class SensortopApp(App[int]):
     def action_detail(self) -> None:
         panel = self.focused_panel()
         if panel is not None:
-            self.push_screen(DetailScreen(panel.state))
+            self.push_screen(DetailScreen(panel.state, self.link.log_dir))
 
     # -- the rest of the keys --------------------------------------------------------
     def action_lookup(self) -> None:
@@ -339,7 +341,7 @@ class SensortopApp(App[int]):
         # Imported on first use: the screen and plotext add ~60 ms to every start.
         from sensortop.tui.screens.review import ReviewScreen
 
-        self.push_screen(ReviewScreen(self.link.session.log_dir, self.link.recorder.path))
+        self.push_screen(ReviewScreen(self.link.log_dir, self.link.recorder.path))
 
     def action_choose_theme(self) -> None:
         self.search_themes()
@@ -348,7 +350,7 @@ class SensortopApp(App[int]):
         recorder = self.link.recorder
         path = str(recorder.path) if recorder.path else "(not recording yet)"
         target = save_target_text(self.config.path)
-        self.push_screen(HelpScreen(path, str(self.link.session.log_dir), target))
+        self.push_screen(HelpScreen(path, str(self.link.log_dir), target))
 
     @work(group="save", exclusive=True, exit_on_error=False)
     async def action_save(self) -> None:
@@ -380,7 +382,7 @@ class SensortopApp(App[int]):
         if path is None:
             path = os.getcwd()
             if not os.access(path, os.W_OK):
-                path = str(self.link.session.log_dir.resolve())
+                path = str(self.link.log_dir.resolve())
         return super().deliver_screenshot(filename, path, time_format)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -7,6 +7,7 @@ UI thread only, at most once a second per open detail screen (~30 ms each).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
@@ -93,13 +94,21 @@ def value_ticks(low: float, high: float, count: int) -> tuple[list[float], list[
 
 
 def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
-                width: int, height: int) -> Text:
-    """History with a time axis, plus setpoint and alarm-limit lines."""
+                width: int, height: int, *, window: tuple[float, float] | None = None,
+                gap_interval: float | None = None,
+                episodes: Sequence[tuple[float, float]] = ()) -> Text:
+    """History with a time axis, plus setpoint and alarm-limit lines.
+
+    ``window`` fixes the time axis to a look-back's (start, end), so time with no
+    data shows as empty; ``gap_interval`` replaces the sensor's interval in judging
+    gaps (a column of reduced data); ``episodes`` are alarm spans, drawn in red
+    along the bottom of the chart.
+    """
     plt.clf()
     plt.limitsize(False, False)  # plotext clamps to its own idea of the terminal otherwise
     plt.plotsize(max(width, 20), max(height, 6))
     plt.theme("clear")
-    segments = chart_segments(timestamps, values, spec.interval)
+    segments = chart_segments(timestamps, values, gap_interval or spec.interval)
     for index in segments:  # no legend: the screen's title names the sensor, and a legend
         # box sat on the top limit line
         plt.plot(timestamps[index].tolist(), values[index].tolist(), marker="braille",
@@ -107,15 +116,21 @@ def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
     zone = ""
     if segments:
         start, end = float(timestamps[segments[0][0]]), float(timestamps[segments[-1][-1]])
+        if window is not None:
+            start, end = window
+            plt.xlim(start, end)
         plt.xticks(*time_ticks(start, end, width))
         shown = np.concatenate([values[index] for index in segments])
         low, high = float(np.min(shown)), float(np.max(shown))
         if high > low:
             plt.ylim(low, high)
             plt.yticks(*value_ticks(low, high, max(3, height // 4)))
+        for begin, finish in episodes:
+            plt.plot([max(begin, start), min(finish, end)], [low, low], marker="hd",
+                     color="red")
         zone = datetime.fromtimestamp(end).astimezone().tzname() or ""
     else:
-        plt.title("no good readings yet")
+        plt.title("no good readings in this window" if window else "no good readings yet")
     if spec.setpoint is not None:
         plt.hline(spec.setpoint, "green")
     for key, color in LIMIT_COLORS.items():

@@ -13,6 +13,7 @@ import asyncio
 import sys
 import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 from sensortop.logs.writer import Recorder
@@ -43,6 +44,11 @@ class SamplingLink:
     @property
     def recorder(self) -> Recorder:
         return self.session.recorder
+
+    @property
+    def log_dir(self) -> Path:
+        """The folder the logs go to (and history is read back from)."""
+        return self.session.log_dir
 
     async def start(self) -> None:
         raise NotImplementedError

@@ -72,6 +72,8 @@ class SensorPanel(Widget, can_focus=True):
         self._key: tuple[object, ...] | None = None
         self._status = "waiting"
         self.repaints = 0  # how often the frame clock asked for a repaint (tests, bench)
+        self.history_loading = False
+        """History is being read from the logs (README "History from the logs")."""
 
     @property
     def sensor_id(self) -> str:
@@ -86,7 +88,7 @@ class SensorPanel(Widget, can_focus=True):
         status = view.status_word(now)
         last_good = view.last_good_ts
         age = format_age(None if last_good is None else now - last_good)
-        key = (view.version, status, age, view.alarm, view.acknowledged)
+        key = (view.version, status, age, view.alarm, view.acknowledged, self.history_loading)
         if key == self._key:
             return False
         self._key = key
@@ -136,6 +138,8 @@ class SensorPanel(Widget, can_focus=True):
         age = format_age(None if last_good is None else now - last_good)
         word = f"{STATUS_MARK[status]} {status.upper()}"
         tail = f"last good {age} ago" if last_good is not None else "no good reading yet"
+        if self.history_loading:
+            tail = "loading history…"
         if reading is not None and reading.error and status in ("error", "timeout"):
             tail = reading.error  # the whole text is on the detail screen
         parts += [(stats_line(stats.minimum, stats.maximum, stats.mean, width), "$text-muted"),

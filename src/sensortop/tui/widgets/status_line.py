@@ -7,11 +7,11 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Protocol
 
 from textual.content import Content
 from textual.widget import Widget
 
-from sensortop.logs.writer import Recorder
 from sensortop.model.words import count_of
 from sensortop.sinks.base import Sink
 from sensortop.tui.formatting import fit_text, format_rate
@@ -21,6 +21,17 @@ RATE_WINDOW = 10.0
 a 4.6/s stream jumps between 3 and 6), yet it follows a change within seconds."""
 SEP = "  │  "
 SEP_NARROW = " │ "
+
+
+class LogStatus(Protocol):
+    """What the line reads of the log: the ``Recorder``, or a viewer's followed log."""
+
+    @property
+    def path(self) -> PurePath | None: ...
+    @property
+    def backlog(self) -> int: ...
+    @property
+    def error(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +125,7 @@ class StatusLine(Widget):
             self.rate = (total - count) / (now - then)
         return self.rate
 
-    def show(self, recorder: Recorder, rate: float, sensors: int,
+    def show(self, recorder: LogStatus, rate: float, sensors: int,
              outputs: Sequence[Sink] = ()) -> None:
         """``outputs``: the run's other sinks; the first one's error shows if the
         recorder has none."""

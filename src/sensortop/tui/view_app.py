@@ -1,0 +1,104 @@
+"""``sensortop view``: the dashboard, read-only, over a running recorder's logs.
+
+The same app, panels, detail and review screens as the dashboard, on a
+``ViewLink`` in place of a sampling session. Panels appear as their sensors
+first show up in the log (checked on the frame clock); the keys that would
+change sensors (a, d, space, k, s) say the view is read-only, and q leaves
+without touching the recorder.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.widgets import Static
+
+from sensortop.model.specs import Config
+from sensortop.model.words import count_of
+from sensortop.tui.app import SensortopApp
+from sensortop.tui.screens.help import HelpScreen
+from sensortop.tui.view_link import ViewLink
+from sensortop.tui.widgets.sensor_panel import SensorPanel
+
+READ_ONLY = "read-only view: sensors are changed where `sensortop record` runs"
+
+
+class ViewApp(SensortopApp):
+    """The dashboard over a followed log."""
+
+    def __init__(self, link: ViewLink, config: Config, *, pubchem_url: str,
+                 theme: str | None = None) -> None:
+        super().__init__(link, config, pubchem_url=pubchem_url, theme=theme)
+        self.view_link = link
+        self.title = f"sensortop view: {link.log_dir}"
+        self._adding = False
+        self._hint = ""
+
+    def frame_slice(self) -> None:
+        """New sensors in the log get their panels, then the frame as usual."""
+        if len(self.view_link.engine.sensors) != len(self.grid.panels) and not self._adding:
+            self._adding = True
+            self._add_new_panels()
+        self._show_hint()
+        super().frame_slice()
+
+    @work(group="view-panels", exit_on_error=False)
+    async def _add_new_panels(self) -> None:
+        try:
+            shown = {panel.sensor_id for panel in self.grid.panels}
+            first = not shown
+            new = [SensorPanel(state) for state in list(self.view_link.engine.sensors.values())
+                   if state.id not in shown]
+            # One mount for all (50 one by one took seconds); the grid then lays them out.
+            # (With the grid's add_panels, once merged, that call does both.)
+            await self.grid.mount_all(new)
+            self.grid._reflow(self.grid.size.width, self.grid.size.height)
+            self.sub_title = count_of(len(self.grid.panels), "sensor")
+            if first and self.grid.panels:
+                self._focus_grid()
+        finally:
+            self._adding = False
+
+    def _show_hint(self) -> None:
+        """The empty grid says what the view waits for."""
+        link = self.view_link
+        if self.grid.panels:
+            return
+        hint = (f"No readings in {link.log_dir} yet: waiting for `sensortop record` "
+                "to write some." if link.loaded.is_set()
+                else f"Reading history from {link.log_dir}…")
+        if hint != self._hint:
+            self._hint = hint
+            for box in self.query("#grid-empty").results(Static):
+                box.update(hint)
+
+    def _read_only(self) -> None:
+        self.notify(READ_ONLY, severity="warning", timeout=4)
+
+    def action_add_sensor(self) -> None:  # type: ignore[override]
+        self._read_only()
+
+    def action_remove_sensor(self) -> None:
+        self._read_only()
+
+    def action_toggle_pause(self) -> None:  # type: ignore[override]
+        self._read_only()
+
+    def action_acknowledge(self) -> None:  # type: ignore[override]
+        self._read_only()
+
+    def action_save(self) -> None:  # type: ignore[override]
+        self._read_only()
+
+    def action_help(self) -> None:
+        path = self.view_link.tail.path
+        following = f"{path} (followed, read-only)" if path else "(no log file yet)"
+        self.push_screen(HelpScreen(following, str(self.view_link.log_dir),
+                                    "(nothing: a view is read-only)"))
+
+    @work(group="quit", exclusive=True, exit_on_error=False)
+    async def action_quit(self) -> None:  # type: ignore[override]
+        """Stop following and leave; the recorder is not touched."""
+        try:
+            await self.view_link.stop()
+        finally:
+            self.exit(0)
