@@ -32,6 +32,8 @@ pytestmark = pytest.mark.skipif(
 CONFIG = '[[sensors]]\nid = "reactor_temp"\nname = "Reactor temperature"\nunits = "°C"\n' \
          'interval = 0.1\n'
 PANEL_NAMES = (b"Reactor temperature", b"reactor_temp")
+"""The name from the config (the dashboard), or the id the log carries (a viewer given
+no config)."""
 SCREENSHOT = os.environ.get("SENSORTOP_SCREENSHOT")
 """Where to keep the screenshot (to look at it); by default only the test's temp folder."""
 

@@ -270,6 +270,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.theme is not None:
             _check_theme(args.theme)
         config = _load(config_flag)
+        if not (config_flag or os.environ.get("SENSORTOP_CONFIG")):
+            # The built-in reactor's names and limits are not this folder's sensors'.
+            from dataclasses import replace
+
+            config = replace(config, sensors=[])
         log_dir = Path(args.logdir).expanduser() if args.logdir else _log_dir(config, log_dir_flag)
         _check_log_dir(log_dir)
         return run_view(config, log_dir, pubchem_url=_pubchem_url(args), theme=args.theme)

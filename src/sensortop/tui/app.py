@@ -187,7 +187,7 @@ class SensortopApp(App[int]):
         if status is None:  # closing
             return
         rate = status.measure_rate(time.monotonic(), self.link.engine.readings_total)
-        status.show(self.link.recorder, rate, len(self.grid.panels), self.link.session.sinks[1:])
+        status.show(self.link.recorder, rate, len(self.grid.panels), self.link.outputs)
 
     # -- focus --------------------------------------------------------------------
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from sensortop.logs.writer import Recorder
 from sensortop.sampling.engine import Engine
 from sensortop.sampling.session import SamplingSession, ThreadedSession
+from sensortop.sinks.base import Sink
 
 T = TypeVar("T")
 
@@ -44,6 +45,11 @@ class SamplingLink:
     @property
     def recorder(self) -> Recorder:
         return self.session.recorder
+
+    @property
+    def outputs(self) -> Sequence[Sink]:
+        """The run's sinks besides its log, whose errors the status line shows."""
+        return self.session.sinks[1:]
 
     @property
     def log_dir(self) -> Path:

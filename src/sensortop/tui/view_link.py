@@ -14,7 +14,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,6 +23,7 @@ from sensortop.review.follow import LogTail
 from sensortop.review.recent import read_recent, run_files
 from sensortop.sampling.engine import Engine
 from sensortop.sampling.logfeed import BACKFILL_HORIZON, LogFeed
+from sensortop.sinks.base import Sink
 from sensortop.tui.sampling import SamplingLink
 
 T = TypeVar("T")
@@ -86,6 +87,10 @@ class ViewLink(SamplingLink):
     @property
     def recorder(self) -> FollowStatus:  # type: ignore[override]  # what the line reads
         return self.status
+
+    @property
+    def outputs(self) -> Sequence[Sink]:
+        return ()  # a viewer writes nothing
 
     @property
     def log_dir(self) -> Path:
