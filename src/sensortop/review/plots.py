@@ -71,8 +71,17 @@ def time_labels(ts: np.ndarray, count: int = 5) -> tuple[list[float], list[str]]
 
 
 def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
-                 color: bool = True) -> str:
-    """The chart of one sensor's ok values (UTC time across), as text with ANSI colours."""
+                 color: bool = True, window: tuple[float, float] | None = None) -> str:
+    """The chart of one sensor's ok values (UTC time across), as text with ANSI colours.
+
+    ``window`` (epoch seconds, both ends included) draws only that span, edge to
+    edge of the plot area, so a column stands for a known stretch of time.
+    """
+    if window is not None:
+        lo, hi = np.searchsorted(series.ts, window[0]), \
+            np.searchsorted(series.ts, window[1], side="right")
+        series = SensorSeries(series.sensor, series.units, series.ts[lo:hi],
+                              series.value[lo:hi], series.status[lo:hi], series.alarm[lo:hi])
     keep = (series.status == 0) & ~np.isnan(series.value)
     ts, value = series.ts[keep], series.value[keep]
     width, height = max(width, 20), max(height, 6)
@@ -95,7 +104,9 @@ def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
     for run in runs(ts, gap):  # a gap where nothing good was measured, never a line across it
         plt.plot(ts[run].tolist(), value[run].tolist(), marker="braille",
                  color=LINE_COLOR if color else None)
-    positions, labels = time_labels(ts)
+    if window is not None and window[1] > window[0]:
+        plt.xlim(*window)
+    positions, labels = time_labels(np.asarray(window) if window is not None else ts)
     plt.xticks(positions, labels)
     plt.xlabel("time (UTC)")
     return plt.build()
