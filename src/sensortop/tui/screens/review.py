@@ -310,8 +310,11 @@ class ReviewScreen(Screen[None]):
         if series is None or len(series.ts) == 0:
             self._tell("nothing to jump in: no readings shown")
             return False
+        every = [s for s in self.view.data.series.values() if len(s.ts)] if self.view else []
+        first = min(float(s.ts[0]) for s in every) if every else float(series.ts[0])
+        last = max(float(s.ts[-1]) for s in every) if every else float(series.ts[-1])
         try:
-            moment = parse_jump(text, float(series.ts[0]), float(series.ts[-1]))
+            moment = parse_jump(text, first, last)  # the log's span, not one sensor's
         except TimeSpecError as exc:
             self._tell(f"jump: {exc}")
             return False
