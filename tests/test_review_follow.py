@@ -19,7 +19,7 @@ from sensortop.review.growing import GrowingLog
 from sensortop.review.jumptime import parse_jump
 from sensortop.review.live import LiveRun
 from sensortop.review.reader import read_logs
-from sensortop.review.selection import rows, row_at, sensor_matches, status_count, status_mask
+from sensortop.review.selection import row_at, rows, sensor_matches, status_count, status_mask
 from sensortop.review.summary import summarise
 from sensortop.review.timespec import TimeSpecError
 

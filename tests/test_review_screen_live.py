@@ -11,14 +11,14 @@ from textual.widgets import Input, ProgressBar, TabbedContent
 
 import sensortop.review.live as live_module
 import sensortop.tui.screens.review_feed as feed_module
-from support import wait_until
-from test_review_follow import T0, lines
-from test_review_screen import ReviewApp
 from sensortop.review.selection import status_mask
 from sensortop.tui.screens.review import ReviewScreen
 from sensortop.tui.widgets.range_chart import RangeChart
 from sensortop.tui.widgets.readings_view import ReadingsView
 from sensortop.tui.widgets.summary_table import SummaryTable
+from support import wait_until
+from test_review_follow import T0, lines
+from test_review_screen import ReviewApp
 
 RUN = "sensortop-20261118-082640"
 
