@@ -10,8 +10,8 @@ what the screen's worker does before anything shows. The screen runs headless
 running one (read by the ``Follower``, then followed). "Usable" is the first
 key the screen answers (``v``, the next tab, sent as a keypress is) after it is
 pushed; "loaded" is the table filled; the event loop's worst lateness while
-loading is how long a key could have waited. Following: a writer process appends 250 lines every 250 ms (the
-recorder's flush) to a copy of the log; the screen process's CPU seconds per
+loading is how long a key could have waited. Following: a writer process
+appends 250 lines every 250 ms (the recorder's flush) to a copy of the log; the screen process's CPU seconds per
 wall second are compared with the same screen following a log that does not
 grow. Medians of R runs.
 """
@@ -28,10 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_review import OUT, generate
 from textual.app import App
 from textual.widgets import TabbedContent
 
+from bench_review import OUT, generate
 from sensortop.review.reader import read_logs
 from sensortop.review.summary import summarise
 from sensortop.tui.screens.review import ReviewScreen
