@@ -11,9 +11,9 @@ running one (read by the ``Follower``, then followed). "Usable" is the first
 key the screen answers (``v``, the next tab, sent as a keypress is) after it is
 pushed; "loaded" is the table filled; the event loop's worst lateness while
 loading is how long a key could have waited. Following: a writer process
-appends 250 lines every 250 ms (the recorder's flush) to a copy of the log; the screen process's CPU seconds per
-wall second are compared with the same screen following a log that does not
-grow. Medians of R runs.
+appends 250 lines every 250 ms (the recorder's flush) to a copy of the log;
+the screen process's CPU seconds per wall second are compared with the same
+screen following a log that does not grow. Medians of R runs.
 """
 
 from __future__ import annotations
