@@ -67,6 +67,9 @@ def time_labels(ts: np.ndarray, count: int = 5) -> tuple[list[float], list[str]]
     positions = [start] if end <= start else list(np.linspace(start, end, count))
     span = end - start
     fmt = "%Y-%m-%d" if span > 300 * 86400 else "%m-%d %H:%M" if span > 86400 else "%H:%M:%S"
+    if 0 < span < 2 * (count - 1):  # ticks under 2 s apart (a zoom): seconds alone repeat
+        return positions, [time.strftime(fmt, time.gmtime(p)) + f".{int(p * 1000) % 1000:03d}"
+                           for p in positions]
     return positions, [time.strftime(fmt, time.gmtime(p)) for p in positions]
 
 

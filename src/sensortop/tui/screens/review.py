@@ -33,6 +33,7 @@ from sensortop.tui.widgets.readings_view import ReadingsView
 from sensortop.tui.widgets.summary_table import SummaryTable
 
 ALL_RUNS = "*"
+STATUS_LABELS = {"all": "any status", "alarm": "in alarm"}
 
 
 class ReviewScreen(Screen[None]):
@@ -54,9 +55,9 @@ class ReviewScreen(Screen[None]):
     ReviewScreen { layout: vertical; }
     ReviewScreen #review-bar { height: 1; }
     ReviewScreen #review-run { width: 1fr; }
-    ReviewScreen #review-filter { width: 22; }
-    ReviewScreen #review-which { width: 14; }
-    ReviewScreen #review-progress { width: 22; padding: 0 1; }
+    ReviewScreen #review-filter { width: 20; }
+    ReviewScreen #review-which { width: 16; }
+    ReviewScreen #review-progress { width: 18; padding: 0 1; }
     ReviewScreen #review-status { height: 1; padding: 0 1; }
     ReviewScreen #review-jump { dock: bottom; display: none; }
     ReviewScreen #review-jump.-open { display: block; }
@@ -104,7 +105,7 @@ class ReviewScreen(Screen[None]):
             yield Select(options, value=chosen if chosen else Select.NULL, compact=True,
                          allow_blank=not options, id="review-run", prompt="log file")
             yield Input(placeholder="/ sensor filter", id="review-filter", compact=True)
-            yield Select([(f"status: {w}", w) for w in STATUS_FILTERS], value="all",
+            yield Select([(STATUS_LABELS.get(w, w), w) for w in STATUS_FILTERS], value="all",
                          allow_blank=False, compact=True, id="review-which")
             yield ProgressBar(total=100, show_eta=False, id="review-progress")
         yield Label(f"logs in {self.log_dir}", id="review-status")
