@@ -60,7 +60,7 @@ async def test_screen_loads_the_current_run_and_charts_first_sensor(tmp_path: Pa
         chart = screen.query_one("#review-chart", RangeChart)
         await wait_for(pilot, lambda: "press_a (bar)" in str(chart.render()))
         status = str(screen.query_one("#review-status").render())
-        assert status == "200 lines in 1 file · following sensortop-20261118-110640.jsonl", status
+        assert status == "200 lines in 1 file · following", status
 
 
 async def test_moving_to_a_row_charts_that_sensor(tmp_path: Path) -> None:

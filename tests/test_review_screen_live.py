@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, ProgressBar, TabbedContent
+from textual.widgets import Footer, Input, ProgressBar, TabbedContent
 
 import sensortop.review.live as live_module
 import sensortop.tui.screens.review_feed as feed_module
@@ -87,6 +87,9 @@ async def test_jump_to_a_time_moves_the_cursor_and_the_readings(tmp_path: Path) 
         await pilot.press("g")
         jump = screen.query_one("#review-jump", Input)
         assert jump.has_focus
+        await pilot.pause()
+        footer = screen.query_one(Footer)  # the box is seen, not under the footer
+        assert jump.region.height == 1 and jump.region.bottom <= footer.region.y
         await pilot.press(*"-30m", "enter")
         readings = screen.query_one(ReadingsView)
         assert readings.series is not None

@@ -10,6 +10,7 @@ cursor between them. README, "The review screen (`l`)".
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,7 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #review-which { width: 16; }
     ReviewScreen #review-progress { width: 18; padding: 0 1; }
     ReviewScreen #review-status { height: 1; padding: 0 1; }
-    ReviewScreen #review-jump { dock: bottom; display: none; }
+    ReviewScreen #review-jump { display: none; }
     ReviewScreen #review-jump.-open { display: block; }
     ReviewScreen #review-tabs { height: auto; max-height: 45%; }
     ReviewScreen #review-table { height: auto; max-height: 100%; }
@@ -189,8 +190,10 @@ class ReviewScreen(Screen[None]):
         skipped = data.skipped_total
         note = f", skipped {count_of(skipped, 'line')} ({data.torn} torn)" if skipped else ""
         text = f"{count_of(data.lines, 'line')} in {count_of(len(data.files), 'file')}{note}"
-        if self.view.following is not None:
-            text += f" · following {self.view.following.name}"
+        following = self.view.following
+        if following is not None:  # the part, once the run has rotated past its first
+            part = log_sort_key(following)[1]
+            text += f" · following part {part}" if part else " · following"
         if data.skipped:
             first = data.skipped[0]
             text += f" · first skipped: {first.path.name}:{first.line} {first.reason}"
@@ -331,8 +334,7 @@ class ReviewScreen(Screen[None]):
         box.value = ""
         self.query_one("#review-tabs", TabbedContent).active = "tab-readings"
         self.query_one(ReadingsView).focus()
-        self._tell(time.strftime("at %Y-%m-%d %H:%M:%S local", time.localtime(moment))
-                   + time.strftime(" (%H:%M:%S UTC)", time.gmtime(moment)))
+        self._tell(f"at {_clock(moment, time.localtime)} local ({_clock(moment)} UTC)")
         return True
 
     def action_zoom(self) -> None:
@@ -375,7 +377,8 @@ class ReviewScreen(Screen[None]):
         self.workers.cancel_group(self, "review-load")
 
 
-def _clock(ts: float) -> str:
-    """A UTC time to the second, with the date only when it is not today's."""
-    fmt = "%H:%M:%S" if time.gmtime(ts)[:3] == time.gmtime()[:3] else "%m-%d %H:%M:%S"
-    return time.strftime(fmt, time.gmtime(ts))
+def _clock(ts: float, convert: Callable[[float], time.struct_time] = time.gmtime) -> str:
+    """A time to the second (UTC unless ``convert`` says otherwise), dated only when the
+    day is not today: the status line is short at 80 columns."""
+    fmt = "%H:%M:%S" if convert(ts)[:3] == convert(time.time())[:3] else "%Y-%m-%d %H:%M:%S"
+    return time.strftime(fmt, convert(ts))
