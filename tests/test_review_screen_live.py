@@ -169,7 +169,11 @@ async def test_the_running_log_is_followed_as_the_recorder_appends(
         assert screen.data is not None and screen.data.skipped_total == 0
         readings = screen.query_one(ReadingsView)
         assert readings.series is not None and len(readings.rows) == 20
-    assert not [w for w in app.workers if w.is_running]  # leaving cancelled the follower
+        follower = [w for w in app.workers if w.group == "review-load" and w.is_running]
+        assert len(follower) == 1
+        await pilot.press("escape")  # leaving the screen stops following
+        await wait_until(lambda: not isinstance(app.screen, ReviewScreen), message="closed")
+        await wait_until(lambda: follower[0].is_finished, message="the follower stopped")
 
 
 async def test_a_big_log_loads_in_a_worker_with_progress_and_keys_work_meanwhile(
