@@ -123,7 +123,8 @@ async def test_zoom_to_a_range_by_keys_and_by_dragging_then_back(tmp_path: Path)
         assert shown.min() >= low and shown.max() <= high and len(shown) < 300
         assert "zoom" in status_line(screen)
         # Drag across the middle of the plot area: a zoom inside the zoom.
-        _, frame = chart._drawn()
+        await wait_until(lambda: chart.is_drawn, message="the zoom drawn")
+        _, frame, _ = chart._drawn()
         assert frame is not None
         row = (frame.top + frame.bottom) // 2
         await pilot.mouse_down(chart, offset=(frame.left + 10, row))

@@ -1,7 +1,8 @@
 """A plotext chart of one sensor's history, as Textual text (dolphie's way).
 
 plotext keeps global state and is not thread-safe, so charts are built on the
-UI thread only, at most once a second per open detail screen (~30 ms each).
+UI thread, at most once a second per open detail screen (~30 ms each), holding
+``PLOT_LOCK`` (the review screen builds its charts in a thread).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import plotext as plt
 from rich.text import Text
 
 from sensortop.model.specs import SensorSpec
+from sensortop.review.plots import PLOT_LOCK
 
 LIMIT_COLORS = {"lolo": "red", "lo": "orange", "hi": "orange", "hihi": "red"}
 GAP_INTERVALS = 3.0  # no good reading for this many intervals breaks the line
@@ -95,6 +97,12 @@ def value_ticks(low: float, high: float, count: int) -> tuple[list[float], list[
 def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
                 width: int, height: int) -> Text:
     """History with a time axis, plus setpoint and alarm-limit lines."""
+    with PLOT_LOCK:
+        return _build_chart(spec, timestamps, values, width, height)
+
+
+def _build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
+                 width: int, height: int) -> Text:
     plt.clf()
     plt.limitsize(False, False)  # plotext clamps to its own idea of the terminal otherwise
     plt.plotsize(max(width, 20), max(height, 6))

@@ -3,8 +3,11 @@
 The chart is plotext text (``review.plots``) drawn over an explicit time window,
 edge to edge of its frame, so every column of the plot area stands for a known
 stretch of time: a click or a drag maps to times without asking plotext. The
-text is drawn once per (data, window, size) and cached; the cursor and the range
-being picked are painted over it, so moving them redraws nothing expensive.
+text is drawn once per (data, window, size), in a thread (plotext takes a
+quarter of a second for a large chart, whatever the data: the event loop must
+not wait), and cached; until it is ready the last one stays on screen. The
+cursor and the range being picked are painted over it, so moving them redraws
+nothing expensive.
 
 The window history is a stack: each zoom pushes, ``zoom_out`` pops. Without a
 zoom the window is the whole series, and grows with it when the log is followed.
@@ -12,6 +15,7 @@ zoom the window is the whole series, and grows with it when the log is followed.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -98,7 +102,9 @@ class RangeChart(Widget, can_focus=True):
         self.cursor: float | None = None
         self.pick_from: float | None = None  # where the range being picked starts
         self._dragging = False
-        self._cache: tuple[tuple, Text, Frame | None] | None = None
+        # (what was drawn, its text, its frame, the window it shows)
+        self._cache: tuple[tuple, Text, Frame | None, Span | None] | None = None
+        self._pending: tuple | None = None  # what a thread is drawing now
         self.placeholder = "select a sensor to see its chart"
 
     # -- what is shown ---------------------------------------------------------------
@@ -153,20 +159,58 @@ class RangeChart(Widget, can_focus=True):
 
     # -- drawing -------------------------------------------------------------------------
 
-    def _drawn(self) -> tuple[Text, Frame | None]:
-        series, window = self.series, self.window
-        width, height = max(self.size.width, 20), max(self.size.height, 6)
+    def _wanted(self) -> tuple | None:
+        """What should be on screen: the data, window and size, or None for no chart."""
+        series = self.series
         if series is None:
-            return Text(self.placeholder), None
-        key = (id(series.ts), len(series.ts), series.sensor, window, width, height)
-        if self._cache is None or self._cache[0] != key:
+            return None
+        width, height = max(self.size.width, 20), max(self.size.height, 6)
+        return (id(series.ts), len(series.ts), series.sensor, self.window, width, height)
+
+    @property
+    def is_drawn(self) -> bool:
+        """Whether what is on screen is the chart of the current data, window and size."""
+        return self._cache is not None and self._cache[0] == self._wanted()
+
+    def _drawn(self) -> tuple[Text, Frame | None, Span | None]:
+        """The text on screen, its frame and the window it shows (perhaps the last one,
+        while the current one is drawn)."""
+        wanted = self._wanted()
+        if wanted is None:
+            return Text(self.placeholder), None, None
+        if (self._cache is None or self._cache[0] != wanted) and self._pending != wanted:
+            self._draw(wanted)
+        if self._cache is None:
+            return Text("drawing ..."), None, None
+        _, text, frame, window = self._cache
+        return text, frame, window
+
+    def _draw(self, wanted: tuple) -> None:
+        series, window = self.series, self.window
+        assert series is not None, "a chart is wanted only of a series"
+        width, height = wanted[4], wanted[5]
+        self._pending = wanted
+
+        def build() -> None:
             text = Text.from_ansi(render_chart(series, width, height, window=window))
-            self._cache = (key, text, find_frame(text.plain))
-        return self._cache[1], self._cache[2]
+            with contextlib.suppress(RuntimeError):  # the app has gone meanwhile
+                self.app.call_from_thread(self._ready, wanted, text, find_frame(text.plain),
+                                          window)
+
+        # A newer drawing supersedes one not yet started (plotext draws one at a time).
+        self.run_worker(build, thread=True, group="chart-draw", exclusive=True,
+                        exit_on_error=False)
+
+    def _ready(self, drawn: tuple, text: Text, frame: Frame | None, window: Span | None) -> None:
+        if self._pending == drawn:
+            self._pending = None
+        if self.is_drawn and drawn != self._wanted():
+            return  # a slower, older drawing: what is on screen is newer
+        self._cache = (drawn, text, frame, window)
+        self.refresh()
 
     def render(self) -> Text:
-        text, frame = self._drawn()
-        window = self.window
+        text, frame, window = self._drawn()
         if frame is None or window is None or (self.cursor is None and self.pick_from is None):
             return text
         lines = text.split("\n", allow_blank=True)
@@ -189,8 +233,7 @@ class RangeChart(Widget, can_focus=True):
     # -- keys ---------------------------------------------------------------------------
 
     def _step(self) -> float:
-        window = self.window
-        _, frame = self._drawn()
+        _, frame, window = self._drawn()
         if window is None or frame is None:
             return 0.0
         return (window[1] - window[0]) / max(frame.right - frame.left, 1)
@@ -241,8 +284,7 @@ class RangeChart(Widget, can_focus=True):
     # -- mouse ---------------------------------------------------------------------------
 
     def _moment_at(self, x: int) -> float | None:
-        _, frame = self._drawn()
-        window = self.window
+        _, frame, window = self._drawn()  # the window on screen, where the mouse is
         return None if frame is None or window is None else frame.time_at(x, window)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
@@ -266,8 +308,7 @@ class RangeChart(Widget, can_focus=True):
             return
         self._dragging = False
         self.capture_mouse(False)
-        _, frame = self._drawn()
-        window = self.window
+        _, frame, window = self._drawn()
         if frame is None or window is None or self.pick_from is None or self.cursor is None:
             return
         wide = abs(frame.column_of(self.pick_from, window) - frame.column_of(self.cursor, window))
