@@ -87,6 +87,8 @@ def value_ticks(low: float, high: float, count: int) -> tuple[list[float], list[
     power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
     first = math.ceil(low / step) * step
+    if first < low:  # low / step underflowed (a denormal low): the next round value
+        first += step
     ticks = [first + i * step for i in range(math.floor((high - first) / step + 1e-9) + 1)]
     if not ticks:  # no round value inside: plotext's own ticks
         return [], []
