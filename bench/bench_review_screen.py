@@ -72,6 +72,14 @@ async def until(condition, timeout: float = 120.0) -> None:  # type: ignore[no-u
         await asyncio.sleep(0.002)
 
 
+async def ticker(lateness: list[float]) -> None:
+    """Keep in ``lateness[0]`` the most a 5 ms sleep overran: how long a key could wait."""
+    while True:
+        before = time.perf_counter()
+        await asyncio.sleep(0.005)
+        lateness[0] = max(lateness[0], time.perf_counter() - before - 0.005)
+
+
 async def open_screen(log_dir: Path, current: Path | None,
                       sensors: int) -> tuple[float, float, float]:
     """Seconds from push to the first key answered and to the table filled, and the
@@ -79,14 +87,7 @@ async def open_screen(log_dir: Path, current: Path | None,
     app = Host(log_dir, current)
     async with app.run_test(size=(120, 40)):
         lateness = [0.0]
-
-        async def ticker() -> None:
-            while True:
-                before = time.perf_counter()
-                await asyncio.sleep(0.005)
-                lateness[0] = max(lateness[0], time.perf_counter() - before - 0.005)
-
-        tick = asyncio.create_task(ticker())
+        tick = asyncio.create_task(ticker(lateness))
         start = time.perf_counter()
         app.push_screen(ReviewScreen(log_dir, current))
         await until(lambda: isinstance(app.screen, ReviewScreen)
@@ -103,8 +104,10 @@ async def open_screen(log_dir: Path, current: Path | None,
     return usable, loaded, lateness[0]
 
 
-async def follow_cpu(log_dir: Path, current: Path, seconds: float, rate: int) -> float:
-    """CPU seconds per wall second of this process while the screen follows ``current``."""
+async def follow_cpu(log_dir: Path, current: Path, seconds: float,
+                     rate: int) -> tuple[float, float]:
+    """CPU seconds per wall second of this process while the screen follows ``current``,
+    and the event loop's worst lateness meanwhile."""
     app = Host(log_dir, current)
     writer = None
     async with app.run_test(size=(120, 40)) as pilot:
@@ -116,9 +119,12 @@ async def follow_cpu(log_dir: Path, current: Path, seconds: float, rate: int) ->
             writer = subprocess.Popen([sys.executable, "-c", WRITER, str(current), str(rate)])
         try:
             lines0 = app.screen.data.lines  # type: ignore[attr-defined]
+            lateness = [0.0]
+            tick = asyncio.create_task(ticker(lateness))
             cpu, wall = time.process_time(), time.perf_counter()
             await asyncio.sleep(seconds)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            tick.cancel()
             await pilot.pause(1.5)
             grew = app.screen.data.lines - lines0  # type: ignore[attr-defined]
         finally:
@@ -127,7 +133,7 @@ async def follow_cpu(log_dir: Path, current: Path, seconds: float, rate: int) ->
                 writer.wait()
     if rate:
         assert grew >= rate * seconds * 0.8, f"the screen saw only {grew} new lines"
-    return cpu / wall
+    return cpu / wall, lateness[0]
 
 
 def main() -> None:
@@ -165,9 +171,11 @@ def main() -> None:
         print(f"screen, {name}: first key answered {usable:.3f} s "
               f"({usable / base:.2f}x baseline), table filled {loaded:.3f} s "
               f"({loaded / base:.2f}x baseline), event loop at most {late * 1000:.0f} ms late")
-    print(f"following, log not growing:  {idle * 100:.1f} % of a core")
-    print(f"following, +1,000 lines/s:   {busy * 100:.1f} % of a core "
-          f"(+{(busy - idle) * 100:.1f} points for the growth)")
+    print(f"following, log not growing:  {idle[0] * 100:.1f} % of a core, "
+          f"event loop at most {idle[1] * 1000:.0f} ms late")
+    print(f"following, +1,000 lines/s:   {busy[0] * 100:.1f} % of a core "
+          f"(+{(busy[0] - idle[0]) * 100:.1f} points for the growth), "
+          f"event loop at most {busy[1] * 1000:.0f} ms late")
 
 
 if __name__ == "__main__":
