@@ -172,3 +172,22 @@ def test_jump_times(text: str, expected: datetime) -> None:
 def test_jump_refuses_what_is_not_a_time(text: str) -> None:
     with pytest.raises(TimeSpecError):
         parse_jump(text, FIRST, LAST, BERLIN)
+
+
+def test_a_big_read_parses_in_a_thread_with_the_readers_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a long running log: many blocks, an over-long line among them (skipped
+    unread), a torn end. The follower's pipelined read gives what ``read_logs`` gives."""
+    import sensortop.review.follow as follow
+
+    monkeypatch.setattr(follow, "BLOCK_SIZE", 64 << 10)
+    path = tmp_path / "run.jsonl"
+    path.write_text(lines(0, 3000) + '{"junk": "' + "x" * (5 << 20) + '"}\n'
+                    + lines(3000, 6000) + '{"ts": "2026')
+    follower = Follower(path)
+    first = follower.poll()
+    assert first is not None and first.malformed == 1 and first.torn == 0
+    assert first.skipped[0].line == 3001
+    whole = GrowingLog(first)
+    whole.extend(follower.poll(final=True) or read_logs([]))
+    same(whole.snapshot(), read_logs([path]))

@@ -14,14 +14,16 @@ unterminated last line judged, as ``read_logs`` judges it: torn.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from sensortop.review.blocks import BLOCK_SIZE, _open_regular
 from sensortop.review.collector import Collector
 from sensortop.review.lineparse import MAX_LINE_BYTES
 from sensortop.review.logdata import LogData
-from sensortop.review.reader import _parse  # the reader's own split: same answers
+from sensortop.review.reader import _done, _parse  # the reader's own: same answers
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes to read) after each block; may raise to cancel."""
@@ -58,10 +60,29 @@ class Follower:
             os.close(fd)
 
     def _read(self, fd: int, size: int, progress: Progress | None, final: bool) -> LogData | None:
+        todo = size - self.offset
+        if todo <= 2 * BLOCK_SIZE:  # a poll's few lines: a thread would cost more than it saves
+            return self._read_blocks(fd, size, progress, final, None)
+        # A big read (opening a long running log): the next block is parsed in a thread
+        # while this one is merged, as ``read_logs`` does.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return self._read_blocks(fd, size, progress, final, pool)
+
+    def _read_blocks(self, fd: int, size: int, progress: Progress | None, final: bool,
+                     pool: ThreadPoolExecutor | None) -> LogData | None:
         collector = Collector()
         todo = size - self.offset
         carry = b""
         at = self.offset
+        parsed: deque[tuple[bytes, Future]] = deque()
+
+        def merge(keep: int) -> None:
+            """Merge parsed blocks, oldest first, until ``keep`` are left in the thread."""
+            while len(parsed) > keep:
+                block, future = parsed.popleft()
+                self.line += collector.add_block(self.path, block, self.line, False,
+                                                 *future.result())
+
         while at < size:
             chunk = os.pread(fd, min(BLOCK_SIZE, size - at), at)
             if not chunk:  # the file was cut short under us: stop at what is there
@@ -73,6 +94,7 @@ class Follower:
                     self.offset = at
                     continue
                 self._skipping = False
+                merge(0)
                 collector.skip_long(self.path, self.line, unterminated=False)
                 self.line += 1
                 chunk = chunk[cut + 1 :]
@@ -88,11 +110,14 @@ class Follower:
                     self._skipping, carry = True, b""
                     self.offset = at
                 continue
-            self._take(collector, data[:cut], unterminated=False)
+            block = data[:cut]
+            parsed.append((block, pool.submit(_parse, block) if pool else _done(_parse(block))))
+            merge(1 if pool else 0)
             carry = data[cut + 1 :]
             self.offset = at - len(carry)
             if progress is not None:
                 progress(at - (size - todo), todo)
+        merge(0)
         if final and carry:
             self._take(collector, carry, unterminated=True)
             self.offset += len(carry)
