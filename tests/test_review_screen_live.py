@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets import Footer, Input, ProgressBar, TabbedContent
+from textual.widgets import Footer, Input, ProgressBar, Select, TabbedContent
 
 import sensortop.review.live as live_module
 import sensortop.tui.screens.review_feed as feed_module
@@ -66,6 +66,11 @@ async def test_filter_by_sensor_and_by_status(tmp_path: Path) -> None:
         assert all(readings.series.status[i] == 1 for i in readings.rows.tolist())
         await pilot.press("s", "s", "s")  # error (no sensor has one) -> alarm -> all
         assert screen.status_filter == "all"
+        for _ in range(4):  # as fast as keys come, not waiting for the screen between them
+            app.simulate_key("s")
+        await wait_until(lambda: screen.query_one("#review-which", Select).value == "alarm",
+                         message="four steps on")
+        assert screen.status_filter == "alarm"
 
 
 async def test_an_error_filter_with_no_match_says_so(tmp_path: Path) -> None:

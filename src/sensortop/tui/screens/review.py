@@ -291,9 +291,12 @@ class ReviewScreen(Screen[None]):
 
     def action_cycle_status(self) -> None:
         """Next status filter: all, ok, timeout, error, alarm."""
+        # Taken at once, not when the list's Changed arrives: keys pressed quickly each
+        # step on from the last, not from what the list said a moment ago.
         at = STATUS_FILTERS.index(self.status_filter)
-        self.query_one("#review-which", Select).value = STATUS_FILTERS[
-            (at + 1) % len(STATUS_FILTERS)]
+        self.status_filter = STATUS_FILTERS[(at + 1) % len(STATUS_FILTERS)]
+        self.query_one("#review-which", Select).value = self.status_filter
+        self._refresh_shown()
 
     def action_filter_sensors(self) -> None:
         self.query_one("#review-filter", Input).focus()
