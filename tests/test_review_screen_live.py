@@ -104,6 +104,12 @@ async def test_jump_to_a_time_moves_the_cursor_and_the_readings(tmp_path: Path) 
         assert screen.query_one(RangeChart).cursor == target
         assert screen.query_one("#review-tabs", TabbedContent).active == "tab-readings"
         assert "local" in status_line(screen)
+        await pilot.click(readings, offset=(3, 2))  # the second reading on screen
+        row = int(readings.scroll_offset.y) + 1
+        assert readings.cursor == row
+        assert screen.query_one(RangeChart).cursor == float(
+            readings.series.ts[readings.rows[row]])
+        at = float(readings.series.ts[readings.rows[row]])
         await pilot.press("g", *"nonsense", "enter")
         assert "jump: not a time: 'nonsense'" in status_line(screen)
         assert float(readings.series.ts[readings.rows[readings.cursor]]) == at  # unmoved

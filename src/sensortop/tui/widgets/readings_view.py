@@ -14,6 +14,7 @@ import time
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -113,6 +114,11 @@ class ReadingsView(ScrollView, can_focus=True):
 
     def action_to(self, row: int) -> None:
         self.put_cursor(row if row >= 0 else len(self.rows) - 1, announce=True)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a reading puts the cursor (and the chart's) there."""
+        if event.y >= 1:  # not the header
+            self.put_cursor(int(self.scroll_offset.y) + event.y - 1, announce=True)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
