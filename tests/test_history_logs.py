@@ -12,9 +12,9 @@ import pytest
 
 from sensortop.logs.writer import Recorder
 from sensortop.model.readings import AlarmState, Reading, Status
-from sensortop.review.follow import LogTail
 from sensortop.review.reader import read_logs
 from sensortop.review.recent import Position, read_recent, run_files
+from sensortop.review.tail import LogTail
 from sensortop.sampling.history import History, values_stats
 from sensortop.sampling.logfeed import LogFeed
 

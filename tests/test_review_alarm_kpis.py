@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from textual.widgets import Select, Static
+from textual.widgets import Select
 
 from sensortop.review.alarm_kpis import compute_kpis
 from sensortop.review.alarm_report import report_text
 from sensortop.review.journal import read_journal
 from sensortop.tui.widgets.alarm_kpis import AlarmKpisPanel
+from sensortop.tui.widgets.range_chart import RangeChart
 from test_review_screen import ReviewApp, wait_for, write_run
 
 JOURNAL = [("2026-11-18T11:07:00.000Z", "raise", "unack"),
@@ -36,7 +37,7 @@ async def test_a_shows_the_runs_alarm_kpis_in_place_of_the_chart(tmp_path: Path)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         panel = screen.query_one(AlarmKpisPanel)
-        chart = screen.query_one("#review-chart", Static)
+        chart = screen.query_one("#review-chart", RangeChart)
         assert chart.display and not panel.display
         await pilot.press("a")
         assert panel.display and not chart.display

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.app import App
-from textual.widgets import DataTable, ProgressBar, Select, Static
+from textual.widgets import DataTable, ProgressBar, Select
 
 from sensortop.tui.screens.review import ReviewScreen
+from sensortop.tui.widgets.range_chart import RangeChart
 
 T0 = 1_795_000_000.0
 
@@ -56,10 +57,10 @@ async def test_screen_loads_the_current_run_and_charts_first_sensor(tmp_path: Pa
         await wait_for(pilot, lambda: table.row_count == 2)
         assert screen.query_one(Select).value == "sensortop-20261118-110640"
         assert screen.query_one(ProgressBar).percentage == 1.0
-        chart = screen.query_one("#review-chart", Static)
+        chart = screen.query_one("#review-chart", RangeChart)
         await wait_for(pilot, lambda: "press_a (bar)" in str(chart.render()))
         status = str(screen.query_one("#review-status").render())
-        assert status == "200 lines in 1 file", status
+        assert status == "200 lines in 1 file · following", status
 
 
 async def test_moving_to_a_row_charts_that_sensor(tmp_path: Path) -> None:
@@ -72,7 +73,7 @@ async def test_moving_to_a_row_charts_that_sensor(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: table.row_count == 2)
         table.focus()
         await pilot.press("down")
-        chart = screen.query_one("#review-chart", Static)
+        chart = screen.query_one("#review-chart", RangeChart)
         await wait_for(pilot, lambda: "press_b (bar)" in str(chart.render()))
         assert screen.chart_sensor == "press_b"
 
@@ -110,16 +111,16 @@ async def test_escape_closes_the_screen(tmp_path: Path) -> None:
 async def test_summaries_are_computed_off_the_ui_thread(tmp_path: Path, monkeypatch) -> None:
     import threading
 
-    import sensortop.tui.screens.review as review_module
+    import sensortop.review.live as live_module
 
     threads: list[threading.Thread] = []
-    real = review_module.summarise
+    real = live_module.summarise_series
 
     def recording(data: object) -> object:
         threads.append(threading.current_thread())
         return real(data)
 
-    monkeypatch.setattr(review_module, "summarise", recording)
+    monkeypatch.setattr(live_module, "summarise_series", recording)
     current = write_run(tmp_path / "sensortop-20261118-110640.jsonl", ["press_a"], 50, 5.0)
     app = ReviewApp(tmp_path, current)
     async with app.run_test(size=(120, 40)) as pilot:

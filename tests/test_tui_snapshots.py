@@ -39,6 +39,7 @@ from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen
 from sensortop.tui.screens.review import ReviewScreen
 from sensortop.tui.widgets.lookup_pane import LOOKING_UP, LookupPane
+from sensortop.tui.widgets.range_chart import RangeChart
 
 pytest_plugins = ["pubchem_fixtures"]
 
@@ -256,6 +257,8 @@ def test_review_screen(snap_compare, make_app, size: tuple[int, int]) -> None:  
         await wait_for(pilot, lambda: screen.chart_sensor is not None)  # the first row's
         await pilot.pause()
         screen.show_chart(screen.chart_sensor)  # type: ignore[arg-type]  # sized as laid out now
+        chart = screen.query_one(RangeChart)
+        await wait_for(pilot, lambda: chart.is_drawn)  # drawn in a thread
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=open_review)

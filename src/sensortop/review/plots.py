@@ -1,8 +1,9 @@
 """plotext charts of a sensor's values over time, rendered to a string.
 
 plotext keeps one global figure, so every chart is built from a cleared
-figure in one call; callers on several threads must not build at once (the
-review screen builds on the UI thread, the CLI on its only thread). Long
+figure in one call, holding ``PLOT_LOCK``: the review screen builds in a thread
+(a large chart takes plotext a quarter of a second), the dashboard's detail
+chart on the UI thread, the CLI on its only thread. Long
 series are thinned to a min/max pair per column first: a million points
 would take plotext seconds to draw and no terminal can show them.
 """
@@ -10,6 +11,7 @@ would take plotext seconds to draw and no terminal can show them.
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 
 import numpy as np
@@ -34,6 +36,9 @@ def thin(ts: np.ndarray, value: np.ndarray, columns: int) -> tuple[np.ndarray, n
     out_value[0::2], out_value[1::2] = lows, highs
     return out_ts, out_value
 
+
+PLOT_LOCK = threading.RLock()
+"""Held while a plotext figure is built: plotext's one figure is global."""
 
 LINE_COLOR = "cyan+"
 """One colour for every run of a sensor's line (plotext gives each plot call the next one)."""
@@ -67,12 +72,30 @@ def time_labels(ts: np.ndarray, count: int = 5) -> tuple[list[float], list[str]]
     positions = [start] if end <= start else list(np.linspace(start, end, count))
     span = end - start
     fmt = "%Y-%m-%d" if span > 300 * 86400 else "%m-%d %H:%M" if span > 86400 else "%H:%M:%S"
+    if 0 < span < 2 * (count - 1):  # ticks under 2 s apart (a zoom): seconds alone repeat
+        return positions, [time.strftime(fmt, time.gmtime(p)) + f".{int(p * 1000) % 1000:03d}"
+                           for p in positions]
     return positions, [time.strftime(fmt, time.gmtime(p)) for p in positions]
 
 
 def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
-                 color: bool = True) -> str:
-    """The chart of one sensor's ok values (UTC time across), as text with ANSI colours."""
+                 color: bool = True, window: tuple[float, float] | None = None) -> str:
+    """The chart of one sensor's ok values (UTC time across), as text with ANSI colours.
+
+    ``window`` (epoch seconds, both ends included) draws only that span, edge to
+    edge of the plot area, so a column stands for a known stretch of time.
+    """
+    with PLOT_LOCK:
+        return _render_chart(series, width, height, color, window)
+
+
+def _render_chart(series: SensorSeries, width: int, height: int, color: bool,
+                  window: tuple[float, float] | None) -> str:
+    if window is not None:
+        lo, hi = np.searchsorted(series.ts, window[0]), \
+            np.searchsorted(series.ts, window[1], side="right")
+        series = SensorSeries(series.sensor, series.units, series.ts[lo:hi],
+                              series.value[lo:hi], series.status[lo:hi], series.alarm[lo:hi])
     keep = (series.status == 0) & ~np.isnan(series.value)
     ts, value = series.ts[keep], series.value[keep]
     width, height = max(width, 20), max(height, 6)
@@ -95,7 +118,9 @@ def render_chart(series: SensorSeries, width: int = 100, height: int = 20,
     for run in runs(ts, gap):  # a gap where nothing good was measured, never a line across it
         plt.plot(ts[run].tolist(), value[run].tolist(), marker="braille",
                  color=LINE_COLOR if color else None)
-    positions, labels = time_labels(ts)
+    if window is not None and window[1] > window[0]:
+        plt.xlim(*window)
+    positions, labels = time_labels(np.asarray(window) if window is not None else ts)
     plt.xticks(positions, labels)
     plt.xlabel("time (UTC)")
     return plt.build()

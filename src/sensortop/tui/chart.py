@@ -1,7 +1,8 @@
 """A plotext chart of one sensor's history, as Textual text (dolphie's way).
 
 plotext keeps global state and is not thread-safe, so charts are built on the
-UI thread only, at most once a second per open detail screen (~30 ms each).
+UI thread, at most once a second per open detail screen (~30 ms each), holding
+``PLOT_LOCK`` (the review screen builds its charts in a thread).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import plotext as plt
 from rich.text import Text
 
 from sensortop.model.specs import SensorSpec
+from sensortop.review.plots import PLOT_LOCK
 
 LIMIT_COLORS = {"lolo": "red", "lo": "orange", "hi": "orange", "hihi": "red"}
 GAP_INTERVALS = 3.0  # no good reading for this many intervals breaks the line
@@ -86,6 +88,8 @@ def value_ticks(low: float, high: float, count: int) -> tuple[list[float], list[
     power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
     first = math.ceil(low / step) * step
+    if first < low:  # low / step underflowed (a denormal low): the next round value
+        first += step
     ticks = [first + i * step for i in range(math.floor((high - first) / step + 1e-9) + 1)]
     if not ticks:  # no round value inside: plotext's own ticks
         return [], []
@@ -104,6 +108,14 @@ def build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
     gaps (a column of reduced data); ``episodes`` are alarm spans, drawn in red
     along the bottom of the chart.
     """
+    with PLOT_LOCK:
+        return _build_chart(spec, timestamps, values, width, height, window=window,
+                            gap_interval=gap_interval, episodes=episodes)
+
+
+def _build_chart(spec: SensorSpec, timestamps: np.ndarray, values: np.ndarray,
+                 width: int, height: int, *, window: tuple[float, float] | None,
+                 gap_interval: float | None, episodes: Sequence[tuple[float, float]]) -> Text:
     plt.clf()
     plt.limitsize(False, False)  # plotext clamps to its own idea of the terminal otherwise
     plt.plotsize(max(width, 20), max(height, 6))

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from sensortop.model.specs import SensorSpec
-from sensortop.review.follow import LogTail
 from sensortop.review.recent import read_recent, run_files
+from sensortop.review.tail import LogTail
 from sensortop.sampling.engine import Engine
 from sensortop.sampling.logfeed import BACKFILL_HORIZON, LogFeed
 from sensortop.sinks.base import Sink

@@ -16,7 +16,9 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("k", "acknowledge the focused sensor's new alarm (the ! on its panel goes)"),
     ("enter", "detail of the focused sensor: chart, statistics, alarm limits"),
     ("c", "compound lookup: beside the panels, or over them below 110 columns (Esc back)"),
-    ("l", "log review screen"),
+    ("l", "log review screen: / sensor filter, s status filter, g jump to a time, "
+          "drag or shift+arrows then Enter (or z) to zoom, Esc/Backspace zoom out, "
+          "f follow, v next tab, l runs"),
     ("t", "choose a theme (remembered)"),
     ("s", "save the current sensors to the config file"),
     ("?", "this help"),

@@ -1,91 +1,93 @@
-"""The log review screen (``l``): pick a run, see its per-sensor table, chart a sensor.
+"""The log review screen (``l``): pick a run, filter it, chart a sensor, zoom, follow it.
 
-Reading a big log takes a while, so it runs in a thread worker that reports
-progress by ``post_message`` (thread-safe) and hands back the parsed data the
-same way; the dashboard behind keeps sampling. Charts are plotext text drawn
-into a plain ``Static`` and sized to it, as dolphie does.
+A run is read, and the running log followed, by ``review_feed.feed`` in a
+thread worker, so the screen is usable at once and the dashboard behind keeps
+sampling; leaving the screen, or picking another run, cancels it. The chart
+and the readings table show one sensor over one window of time, with one
+cursor between them. README, "The review screen (`l`)".
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from rich.text import Text
+import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Select, Static
-from textual.worker import get_current_worker
+from textual.widgets import Footer, Input, Label, ProgressBar, Select, TabbedContent, TabPane
 
 from sensortop.logs.files import expand_log_paths, log_sort_key
 from sensortop.model.words import count_of
-from sensortop.review.formatting import alarm_text, duration, number, short_time
+from sensortop.review.jumptime import FORMS, parse_jump
+from sensortop.review.live import View
 from sensortop.review.logdata import LogData
-from sensortop.review.plots import render_chart
-from sensortop.review.reader import read_logs
-from sensortop.review.summary import SensorSummary, summarise
+from sensortop.review.selection import STATUS_FILTERS, row_at, rows, sensor_matches, status_count
+from sensortop.review.timespec import TimeSpecError
+from sensortop.tui.screens.review_feed import LoadProgress, RunLoaded, feed
 from sensortop.tui.widgets.alarm_kpis import AlarmKpisPanel
+from sensortop.tui.widgets.range_chart import RangeChart
+from sensortop.tui.widgets.readings_view import ReadingsView
+from sensortop.tui.widgets.summary_table import SummaryTable
 
 ALL_RUNS = "*"
-
-
-class LoadCancelled(Exception):
-    """Raised from the progress callback when a newer load replaced this one."""
+STATUS_LABELS = {"all": "any status", "alarm": "in alarm"}
 
 
 class ReviewScreen(Screen[None]):
-    """Summaries and charts of the JSON Lines logs in ``log_dir``."""
+    """Summaries, charts and readings of the JSON Lines logs in ``log_dir``."""
 
     # l here opens the list of runs: the dashboard's l would stack another review screen.
     BINDINGS = [  # noqa: RUF012
-        Binding("escape", "close", "Close"),
+        Binding("escape", "back", "Back"),
         Binding("l", "pick_run", "Runs"),
         Binding("a", "toggle_alarms", "Alarm KPIs"),
+        Binding("slash", "filter_sensors", "Sensor"),
+        Binding("s", "cycle_status", "Status"),
+        Binding("g", "jump", "Jump"),
+        Binding("z", "zoom", "Zoom"),
+        Binding("backspace", "zoom_out", "Zoom out", show=False),
+        Binding("f", "toggle_follow", "Follow"),
+        Binding("v", "next_tab", "View"),
     ]
     DEFAULT_CSS = """
     ReviewScreen { layout: vertical; }
-    ReviewScreen #review-bar { height: 3; }
+    ReviewScreen #review-bar { height: 1; }
     ReviewScreen #review-run { width: 1fr; }
-    ReviewScreen #review-progress { width: 30; padding: 1 1; }
+    ReviewScreen #review-filter { width: 20; }
+    ReviewScreen #review-which { width: 16; }
+    ReviewScreen #review-progress { width: 18; padding: 0 1; }
     ReviewScreen #review-status { height: 1; padding: 0 1; }
-    ReviewScreen #review-table { height: auto; max-height: 40%; min-height: 4; }
+    ReviewScreen #review-jump { display: none; }
+    ReviewScreen #review-jump.-open { display: block; }
+    ReviewScreen #review-tabs { height: auto; max-height: 45%; }
+    ReviewScreen #review-table { height: auto; max-height: 100%; }
+    ReviewScreen #review-readings { height: 12; }
     ReviewScreen #review-chart { height: 1fr; min-height: 8; }
     ReviewScreen #review-alarms { display: none; }
     ReviewScreen.alarms #review-alarms { display: block; }
     ReviewScreen.alarms #review-chart { display: none; }
     """
 
-    class Progress(Message):
-        """How far the reader is: bytes done of total."""
-
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, ReviewScreen.Progress)
-
-    class Loaded(Message):
-        """The reader finished (``data`` and its ``summaries``) or failed (``error``)."""
-
-        def __init__(self, data: LogData | None, error: str | None = None,
-                     summaries: list[SensorSummary] | None = None) -> None:
-            super().__init__()
-            self.data = data
-            self.error = error
-            self.summaries = summaries or []
-
     def __init__(self, log_dir: Path, current_file: Path | None = None) -> None:
         super().__init__()
         self.log_dir = Path(log_dir)
         self.current_file = current_file
-        self.data: LogData | None = None
-        self.summaries: list[SensorSummary] = []
+        self.view: View | None = None
         self.chart_sensor: str | None = None
+        self.status_filter = "all"
+        self.follow = True  # follow the running log when it is the run shown
+        self.stem: str | None = None
+        self.note = ""  # what the last jump or zoom said, kept as a followed log grows
+
+    @property
+    def data(self) -> LogData | None:
+        """The readings shown (all of the run read so far), or None before the first load."""
+        return self.view.data if self.view else None
 
     def runs(self) -> dict[str, list[Path]]:
         """Log files of ``log_dir`` grouped by run (a run's rotated parts together)."""
@@ -104,16 +106,24 @@ class ReviewScreen(Screen[None]):
         if runs:
             options.append(("all runs", ALL_RUNS))
         chosen = self._default_run(runs)
-        # The progress bar beside the run, not on a row of its own: at 80x24 every row
-        # is a table row or chart row more. The table is as tall as its rows (to 40 %).
+        # One row of compact controls: at 80x24 every row is a table or chart row more.
         with Horizontal(id="review-bar"):
-            yield Select(options, value=chosen if chosen else Select.NULL,
+            yield Select(options, value=chosen if chosen else Select.NULL, compact=True,
                          allow_blank=not options, id="review-run", prompt="log file")
+            yield Input(placeholder="/ sensor filter", id="review-filter", compact=True)
+            yield Select([(STATUS_LABELS.get(w, w), w) for w in STATUS_FILTERS], value="all",
+                         allow_blank=False, compact=True, id="review-which")
             yield ProgressBar(total=100, show_eta=False, id="review-progress")
         yield Label(f"logs in {self.log_dir}", id="review-status")
-        yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
-        yield Static("select a sensor to see its chart", id="review-chart")
-        yield AlarmKpisPanel(self.log_dir, id="review-alarms")
+        # The sections under the bar are tabs; the alarm KPIs (`a`) take the chart's place.
+        with TabbedContent(id="review-tabs"):
+            with TabPane("Sensors", id="tab-sensors"):
+                yield SummaryTable(id="review-table")
+            with TabPane("Readings", id="tab-readings"):
+                yield ReadingsView(id="review-readings")
+        yield RangeChart(id="review-chart")
+        yield AlarmKpisPanel(self.log_dir, id="review-alarms")  # `a`: in the chart's place
+        yield Input(placeholder=f"jump to: {FORMS}", id="review-jump", compact=True)
         yield Footer()
 
     def _default_run(self, runs: dict[str, list[Path]]) -> str | None:
@@ -126,100 +136,233 @@ class ReviewScreen(Screen[None]):
         return None
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        # Health first: on a narrow screen what scrolls off is the times, not the failures.
-        table.add_columns("sensor", "units", "count", "ok/timeout/error", "alarm time", "gaps",
-                          "min", "max", "mean", "std", "first (UTC)", "last (UTC)")
-        select = self.query_one(Select)
+        select = self.query_one("#review-run", Select)
         if select.value is not Select.NULL and select.value is not None:
             self.load(str(select.value))
         else:
-            self.query_one("#review-status", Label).update(f"no log files in {self.log_dir}")
+            self._say(f"no log files in {self.log_dir}")
+
+    def _say(self, text: str) -> None:
+        self.query_one("#review-status", Label).update(text)
+
+    # -- loading and following ----------------------------------------------------------
 
     @on(Select.Changed, "#review-run")
     def _run_chosen(self, event: Select.Changed) -> None:
-        if event.value is not Select.NULL and event.value is not None:
+        if event.value is not Select.NULL and event.value is not None \
+                and str(event.value) != self.stem:
             self.load(str(event.value))
 
+    def _is_running(self, stem: str) -> bool:
+        return self.current_file is not None and Path(self.current_file).name.startswith(stem)
+
     def load(self, stem: str) -> None:
-        """Start reading a run (or every run) in a thread worker."""
+        """Start reading a run (or every run) in a thread worker; it follows the running one."""
+        self.stem = stem
         runs = self.runs()
         files = [p for parts in runs.values() for p in parts] if stem == ALL_RUNS \
             else runs.get(stem, [])
+        follow = self.follow and stem != ALL_RUNS and self._is_running(stem)
         self.query_one(ProgressBar).update(total=100, progress=0)
-        self.query_one("#review-status", Label).update(f"reading {stem} ...")
-        self._read(files)
+        self._say(f"reading {stem} ...")
+        self._read(files, follow)
         self.query_one(AlarmKpisPanel).load(None if stem == ALL_RUNS else stem)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review-load")
-    def _read(self, files: list[Path]) -> None:
-        worker = get_current_worker()
+    def _read(self, files: list[Path], follow: bool) -> None:
+        feed(self.post_message, files, follow)
 
-        def progress(done: int, total: int) -> None:
-            if worker.is_cancelled:
-                raise LoadCancelled
-            self.post_message(self.Progress(done, total))
-
-        try:
-            data = read_logs(files, progress=progress)
-        except LoadCancelled:
-            return
-        except OSError as exc:
-            self.post_message(self.Loaded(None, f"cannot read {exc.filename}: {exc.strerror}"))
-            return
-        if not worker.is_cancelled:
-            # Summing a million readings is numpy work too: keep it off the UI thread.
-            self.post_message(self.Loaded(data, summaries=summarise(data)))
-
-    def on_review_screen_progress(self, message: Progress) -> None:
+    @on(LoadProgress)
+    def _progress(self, message: LoadProgress) -> None:
         share = 100 * message.done / message.total if message.total else 100
         self.query_one(ProgressBar).update(total=100, progress=share)
 
-    def on_review_screen_loaded(self, message: Loaded) -> None:
-        status = self.query_one("#review-status", Label)
+    @on(RunLoaded)
+    def _loaded(self, message: RunLoaded) -> None:
         self.query_one(ProgressBar).update(total=100, progress=100)
-        if message.data is None:
-            status.update(f"[b]error:[/b] {message.error}")
+        if message.view is None:
+            self._say(f"[b]error:[/b] {message.error}")
             return
-        self.data = message.data
-        self.summaries = message.summaries
-        table = self.query_one(DataTable)
-        table.clear()
-        for s in self.summaries:
-            table.add_row(
-                s.sensor, s.units, str(s.count),
-                "/".join(str(v) for v in s.statuses.values()), alarm_text(s.alarm_seconds),
-                f"{s.gaps.count} ({duration(s.gaps.longest)})" if s.gaps.count else "0",
-                number(s.min), number(s.max), number(s.mean), number(s.std),
-                short_time(s.first), short_time(s.last),
-                key=s.sensor,
-            )
-        skipped = message.data.skipped_total
-        note = f", skipped {count_of(skipped, 'line')} ({message.data.torn} torn)" \
-            if skipped else ""
-        status.update(f"{count_of(message.data.lines, 'line')} in "
-                      f"{count_of(len(message.data.files), 'file')}{note}")
-        if self.summaries:
-            self.show_chart(self.summaries[0].sensor)
+        self.view = message.view
+        self._refresh_shown(first=message.first)
 
-    @on(DataTable.RowHighlighted, "#review-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value is not None:
-            self.show_chart(str(event.row_key.value))
+    def _tell(self, note: str) -> None:
+        """Say ``note`` after the counts on the status line, until the next note."""
+        self.note = note
+        self._say(self._status_text() if self.view is not None else note)
+
+    def _status_text(self) -> str:
+        assert self.view is not None
+        data = self.view.data
+        skipped = data.skipped_total
+        note = f", skipped {count_of(skipped, 'line')} ({data.torn} torn)" if skipped else ""
+        text = f"{count_of(data.lines, 'line')} in {count_of(len(data.files), 'file')}{note}"
+        following = self.view.following
+        if following is not None:  # the part, once the run has rotated past its first
+            part = log_sort_key(following)[1]
+            text += f" · following part {part}" if part else " · following"
+        if data.skipped:
+            first = data.skipped[0]
+            text += f" · first skipped: {first.path.name}:{first.line} {first.reason}"
+        return f"{text} · {self.note}" if self.note else text
+
+    # -- what is shown ------------------------------------------------------------------
+
+    def _refresh_shown(self, first: bool = False) -> None:
+        """Table, chart and readings from the current view and filters."""
+        if self.view is None:
+            return
+        self._say(self._status_text())
+        pattern = self.query_one("#review-filter", Input).value
+        series = self.view.data.series
+        shown = set(sensor_matches(sorted(series), pattern))
+        summaries = [s for s in self.view.summaries if s.sensor in shown
+                     and status_count(series[s.sensor], self.status_filter) > 0]
+        table = self.query_one(SummaryTable)
+        table.fill(summaries, keep=self.chart_sensor)
+        names = [s.sensor for s in summaries]
+        if self.chart_sensor in names:
+            self.show_chart(self.chart_sensor)
+        elif names:
+            self.show_chart(names[0])
+        else:
+            self.chart_sensor = None
+            self.query_one(RangeChart).show(None)
+            self.query_one(ReadingsView).show(None, np.empty(0, dtype=np.int64),
+                                              note="no sensor matches the filters")
 
     def show_chart(self, sensor: str) -> None:
-        """Draw ``sensor``'s chart, sized to the chart widget."""
-        if self.data is None or sensor not in self.data.series:
+        """Chart ``sensor`` and list its readings in the chart's window."""
+        if self.view is None or sensor not in self.view.data.series:
             return
+        series = self.view.data.series[sensor]
+        chart = self.query_one(RangeChart)
+        chart.show(series, keep_zoom=sensor == self.chart_sensor)
         self.chart_sensor = sensor
-        chart = self.query_one("#review-chart", Static)
-        width = max(chart.size.width, 40)
-        height = max(chart.size.height, 10)
-        chart.update(Text.from_ansi(render_chart(self.data.series[sensor], width, height)))
+        self._fill_readings()
 
-    def on_resize(self) -> None:
-        if self.chart_sensor is not None:
-            self.call_after_refresh(self.show_chart, self.chart_sensor)
+    def _fill_readings(self) -> None:
+        chart = self.query_one(RangeChart)
+        readings = self.query_one(ReadingsView)
+        series = chart.series
+        if series is None:
+            return
+        chosen = rows(series, chart.window if chart.zoomed else None, self.status_filter)
+        follow_end = readings.series is not None and readings.at_end \
+            and readings.series.sensor == series.sensor
+        cursor = len(chosen) - 1 if follow_end else None
+        if readings.series is None or readings.series.sensor != series.sensor:
+            cursor = 0
+        readings.show(series, chosen, cursor=cursor,
+                      note=f"no {self.status_filter} readings in this window")
+
+    @on(SummaryTable.RowHighlighted, "#review-table")
+    def _row_highlighted(self, event: SummaryTable.RowHighlighted) -> None:
+        if event.row_key.value is not None and event.row_key.value != self.chart_sensor:
+            self.show_chart(str(event.row_key.value))
+
+    @on(RangeChart.Zoomed)
+    def _zoomed(self, event: RangeChart.Zoomed) -> None:
+        window = event.window
+        self._tell(f"zoom {_clock(window[0])}-{_clock(window[1])} UTC (Esc back)"
+                   if event.zoomed and window is not None else "")
+        self._fill_readings()
+        chart = self.query_one(RangeChart)
+        if chart.cursor is not None:
+            self._point_readings(chart.cursor)
+
+    @on(RangeChart.Pointed)
+    def _chart_pointed(self, event: RangeChart.Pointed) -> None:
+        self._point_readings(event.moment)
+
+    def _point_readings(self, moment: float) -> None:
+        readings = self.query_one(ReadingsView)
+        if readings.series is not None:
+            readings.put_cursor(row_at(readings.series, readings.rows, moment))
+
+    @on(ReadingsView.Pointed)
+    def _reading_pointed(self, event: ReadingsView.Pointed) -> None:
+        self.query_one(RangeChart).set_cursor(event.moment)
+
+    # -- filters, jump, zoom ------------------------------------------------------------
+
+    @on(Input.Changed, "#review-filter")
+    def _filter_changed(self) -> None:
+        self._refresh_shown()
+
+    @on(Select.Changed, "#review-which")
+    def _which_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.status_filter:
+            self.status_filter = event.value
+            self._refresh_shown()
+
+    def action_cycle_status(self) -> None:
+        """Next status filter: all, ok, timeout, error, alarm."""
+        # Taken at once, not when the list's Changed arrives: keys pressed quickly each
+        # step on from the last, not from what the list said a moment ago.
+        at = STATUS_FILTERS.index(self.status_filter)
+        self.status_filter = STATUS_FILTERS[(at + 1) % len(STATUS_FILTERS)]
+        self.query_one("#review-which", Select).value = self.status_filter
+        self._refresh_shown()
+
+    def action_filter_sensors(self) -> None:
+        self.query_one("#review-filter", Input).focus()
+
+    def action_jump(self) -> None:
+        box = self.query_one("#review-jump", Input)
+        box.add_class("-open")
+        box.focus()
+
+    @on(Input.Submitted, "#review-jump")
+    def _jump_submitted(self, event: Input.Submitted) -> None:
+        self.jump_to(event.value)
+
+    def jump_to(self, text: str) -> bool:
+        """Put the chart's cursor and the readings at the time ``text`` names."""
+        chart = self.query_one(RangeChart)
+        series = chart.series
+        if series is None or len(series.ts) == 0:
+            self._tell("nothing to jump in: no readings shown")
+            return False
+        every = [s for s in self.view.data.series.values() if len(s.ts)] if self.view else []
+        first = min(float(s.ts[0]) for s in every) if every else float(series.ts[0])
+        last = max(float(s.ts[-1]) for s in every) if every else float(series.ts[-1])
+        try:
+            moment = parse_jump(text, first, last)  # the log's span, not one sensor's
+        except TimeSpecError as exc:
+            self._tell(f"jump: {exc}")
+            return False
+        window = chart.window
+        if chart.zoomed and window is not None and not window[0] <= moment <= window[1]:
+            half = (window[1] - window[0]) / 2  # keep the zoom's width, centred there
+            chart.stack[-1] = (moment - half, moment + half)
+            self._fill_readings()
+        chart.set_cursor(moment)
+        self._point_readings(moment)
+        box = self.query_one("#review-jump", Input)
+        box.remove_class("-open")
+        box.value = ""
+        self.query_one("#review-tabs", TabbedContent).active = "tab-readings"
+        self.query_one(ReadingsView).focus()
+        self._tell(f"at {_clock(moment, time.localtime)} local ({_clock(moment)} UTC)")
+        return True
+
+    def action_zoom(self) -> None:
+        self.query_one(RangeChart).action_zoom()
+
+    def action_zoom_out(self) -> None:
+        self.query_one(RangeChart).zoom_out()
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+        if self.stem is not None:
+            self.load(self.stem)
+        self.notify("following the running log" if self.follow else "not following")
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one("#review-tabs", TabbedContent)
+        panes = [p.id for p in tabs.query(TabPane) if p.id]
+        tabs.active = panes[(panes.index(tabs.active) + 1) % len(panes)]
 
     def action_pick_run(self) -> None:
         """Open the list of runs (focus goes there; Enter on a run loads it)."""
@@ -230,8 +373,25 @@ class ReviewScreen(Screen[None]):
     def action_toggle_alarms(self) -> None:
         """Show the run's alarm KPIs in place of the chart, or the chart again."""
         self.toggle_class("alarms")
+    def action_back(self) -> None:
+        """Esc: leave a text box, else drop a range or zoom, else close the screen."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.remove_class("-open")
+            self.query_one(RangeChart).focus()
+        elif not self.query_one(RangeChart).zoom_out():
+            self.action_close()
 
     def action_close(self) -> None:
         self.workers.cancel_group(self, "review-load")
         self.dismiss()
 
+    def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "review-load")
+
+
+def _clock(ts: float, convert: Callable[[float], time.struct_time] = time.gmtime) -> str:
+    """A time to the second (UTC unless ``convert`` says otherwise), dated only when the
+    day is not today: the status line is short at 80 columns."""
+    fmt = "%H:%M:%S" if convert(ts)[:3] == convert(time.time())[:3] else "%Y-%m-%d %H:%M:%S"
+    return time.strftime(fmt, convert(ts))
