@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from test_engine_schedule import run_for, run_virtual, sensor, virtual_engine
 
 from sensortop.model.readings import Status
 from sensortop.sources import PolledSource
+from test_engine_schedule import run_for, run_virtual, sensor, virtual_engine
 
 
 class AtOnce(PolledSource):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import math
 import signal
@@ -51,6 +52,7 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     logging.getLogger("sensortop").addHandler(handler)
     try:
         await session.start()
+        gc.freeze()  # the engine's long-lived setup: no full collection walks it again
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
               f"{show(session.recorder.path)}", file=out, flush=True)
         for sink in session.sinks[1:]:

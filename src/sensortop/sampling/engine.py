@@ -41,15 +41,13 @@ from sensortop.sampling.alarms import AlarmEvaluator
 from sensortop.sampling.failures import close_quietly, connect_error, describe_error, status_of
 from sensortop.sampling.history import History
 from sensortop.sampling.lateness import LatenessLog
-from sensortop.sampling.reads import Begun, as_value, read
+from sensortop.sampling.reads import Begun, as_value, finish
 from sensortop.sampling.state import SensorState
-from sensortop.sampling.ticker import Slot, Ticker
+from sensortop.sampling.ticker import BACKOFF_MAX, BACKOFF_START, Slot, Ticker
 from sensortop.sources import PolledSource, Sample, Source, StreamingSource
 
 log = logging.getLogger(__name__)
 
-BACKOFF_START = 0.5
-BACKOFF_MAX = 30.0
 
 Subscriber = Callable[[Reading], None]
 EventSubscriber = Callable[[Reading | AlarmTransition], None]
@@ -311,44 +309,12 @@ class Engine:
             else:
                 first = Begun(coro, awaiting, asyncio.get_running_loop().time())
         slot.task = state.task = asyncio.create_task(
-            self._finish(slot, due, now, ts, first), name=f"sensor:{state.id}")
+            finish(slot, due, ts, first, self._emit, self._clock_now, self._ticker_push),
+            name=f"sensor:{state.id}")
 
     def _ticker_push(self, slot: Slot) -> None:
         if slot.live and self._ticker is not None:
             self._ticker.push(slot, slot.next_due)
-
-    async def _finish(self, slot: Slot, due: float, now: float, ts: float,
-                      first: BaseException | Begun | None) -> None:
-        """A reading that needs waiting: a (re)connect, retries, or a read that awaits.
-        Its sensor's next reading is scheduled when this one is done."""
-        state, clock = slot.state, self._clock_now
-        spec, source = state.spec, cast(PolledSource, state.source)
-        try:
-            if not state.connected:
-                try:
-                    async with asyncio.timeout(spec.timeout):
-                        await source.connect()
-                except Exception as exc:
-                    slot.last_error = connect_error(exc, spec.timeout)
-                    self._emit(state, ts, None, status_of(exc),
-                               f"connect failed: {slot.last_error}")
-                    slot.retry_at = clock() + slot.backoff
-                    slot.backoff = min(slot.backoff * 2, BACKOFF_MAX)
-                    await close_quietly(source)
-                    return
-                state.connected = True
-            status, value, error = await read(source, spec, due + slot.interval, clock, first)
-            self._emit(state, ts, value, status, error)
-            if status is Status.OK:
-                slot.backoff = BACKOFF_START
-            elif source.connection:
-                slot.last_error = error or status.value
-                state.connected = False
-                slot.retry_at = clock()  # first reconnect at the next slot
-                await close_quietly(source)
-        finally:
-            slot.task = state.task = None
-            self._ticker_push(slot)
 
     async def _stream_loop(self, state: SensorState) -> None:
         spec, source = state.spec, cast(StreamingSource, state.source)  # see _spawn

@@ -14,7 +14,7 @@ import math
 import types
 from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sensortop.model.readings import Status
 from sensortop.model.specs import SensorSpec
@@ -25,9 +25,12 @@ from sensortop.sampling.failures import (
     seconds_text,
     status_of,
 )
+from sensortop.sampling.state import SensorState
+from sensortop.sampling.ticker import BACKOFF_MAX, BACKOFF_START, Slot
 from sensortop.sources import PolledSource
 
 Outcome = tuple[Status, float | None, str | None]
+Emit = Callable[[SensorState, float, float | None, Status, str | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +120,37 @@ async def read(source: PolledSource, spec: SensorSpec, deadline: float,
     if attempts > 1:
         error = f"{error} ({attempts} attempts)"
     return status, None, error
+
+
+async def finish(slot: Slot, due: float, ts: float, first: BaseException | Begun | None,
+                 emit: Emit, clock: Callable[[], float], then: Callable[[Slot], None]) -> None:
+    """A reading that needs waiting: a (re)connect, retries, or a read that awaits,
+    due at ``due`` and stamped ``ts``. ``then(slot)`` schedules the sensor's next
+    reading once this one is done."""
+    state = slot.state
+    spec, source = state.spec, cast(PolledSource, state.source)
+    try:
+        if not state.connected:
+            try:
+                async with asyncio.timeout(spec.timeout):
+                    await source.connect()
+            except Exception as exc:
+                slot.last_error = connect_error(exc, spec.timeout)
+                emit(state, ts, None, status_of(exc), f"connect failed: {slot.last_error}")
+                slot.retry_at = clock() + slot.backoff
+                slot.backoff = min(slot.backoff * 2, BACKOFF_MAX)
+                await close_quietly(source)
+                return
+            state.connected = True
+        status, value, error = await read(source, spec, due + slot.interval, clock, first)
+        emit(state, ts, value, status, error)
+        if status is Status.OK:
+            slot.backoff = BACKOFF_START
+        elif source.connection:
+            slot.last_error = error or status.value
+            state.connected = False
+            slot.retry_at = clock()  # first reconnect at the next slot
+            await close_quietly(source)
+    finally:
+        slot.task = state.task = None
+        then(slot)

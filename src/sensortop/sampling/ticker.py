@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 
 from sensortop.sampling.state import SensorState
 
+BACKOFF_START = 0.5
+BACKOFF_MAX = 30.0
+"""A connection source that failed is reconnected after these, doubling (seconds)."""
 SLICE_SECONDS = 0.002
 """Work this long on due readings, then let the loop run other things."""
 
