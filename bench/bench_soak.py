@@ -62,8 +62,10 @@ async def soak(n: int, seconds: float, every: float) -> int:
                     next_sample += every
                 if now >= next_line:
                     t, rss = samples[-1]
+                    # sys.__stdout__: while the app runs, Textual captures sys.stdout
                     print(f"  {t / 60:6.1f} min  RSS {rss:8.1f} MB  "
-                          f"{link.engine.readings_total:,} readings", flush=True)
+                          f"{link.engine.readings_total:,} readings", file=sys.__stdout__,
+                          flush=True)
                     next_line += 60.0
                 await asyncio.sleep(min(next_sample, start + seconds) - time.monotonic())
             samples.append((time.monotonic() - start, proc.memory_info().rss / MB))
