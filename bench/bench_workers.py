@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-from bench_engine import baseline
 
+from bench_engine import baseline
 from sensortop.logs.writer import Recorder
 from sensortop.model.specs import SensorSpec
 from sensortop.sampling.workers import WorkerPool

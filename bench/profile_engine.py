@@ -4,8 +4,9 @@
 
 Runs ``bench_engine``'s setup (N simulated sensors at 10 Hz, every reading
 logged), profiles its measured window (after warm-up) with cProfile and
-prints each function's own time as microseconds per reading, and its share. cProfile's own overhead inflates every figure
-(roughly 2x); the shares are what to read. For a sampling profile without
+prints each function's own time as microseconds per reading, and its share.
+cProfile's own overhead inflates every figure (roughly 2x); the shares are
+what to read. For a sampling profile without
 that overhead: ``py-spy record -f raw -o out.txt -- python bench/bench_engine.py``.
 """
 
