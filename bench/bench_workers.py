@@ -56,7 +56,7 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
 async def run_pool(n: int, workers: int, seconds: float, folder: Path) -> Result:
     recorder = Recorder(folder)
     await recorder.start()
-    pool = WorkerPool(specs(n), workers, recorder, history=600)
+    pool = WorkerPool(specs(n), workers, recorder)  # as record --workers does
     await pool.start()
     await asyncio.sleep(WARMUP)
     me = psutil.Process()

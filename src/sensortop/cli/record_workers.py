@@ -39,7 +39,7 @@ async def record_workers(config: Config, log_dir: Path | None, duration: float |
     started = time.monotonic()
     folder = Path(log_dir) if log_dir is not None else config.monitor.log_dir
     recorder = Recorder(folder, rotate_bytes=int(config.monitor.rotate_mb * 1024 * 1024))
-    pool = WorkerPool(config.sensors, workers, recorder, history=config.monitor.history)
+    pool = WorkerPool(config.sensors, workers, recorder)
     progress = out.isatty()
     handler = _LineHandler(out, progress)
     logging.getLogger("sensortop").addHandler(handler)

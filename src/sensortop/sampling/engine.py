@@ -207,7 +207,9 @@ class Engine:
         clock = self._clock_now
         spec = state.spec
         start = clock() + (self._phase(spec) if self.stagger else 0.0)
-        slot = Slot(state, start, spec.interval, backoff=BACKOFF_START)
+        source = cast(PolledSource, state.source)  # not a StreamingSource: see above
+        slot = Slot(state, source, start, spec.interval, backoff=BACKOFF_START,
+                    at_once=bool(getattr(source, "answers_at_once", False)))
         state.connected = not state.source.connection
         self._slots[state.id] = slot
         self._ticker.push(slot, start)
@@ -281,7 +283,7 @@ class Engine:
         self.lateness.add(late)
         slot.k += 1
         ts = self._wall()
-        source = cast(PolledSource, state.source)  # see _spawn
+        source = slot.source
         first: BaseException | Begun | None = None
         if not state.connected:
             if now < slot.retry_at:
@@ -290,19 +292,22 @@ class Engine:
                            f"disconnected ({slot.last_error}); reconnecting in {wait:.1f} s")
                 self._ticker_push(slot)
                 return
-        elif getattr(source, "answers_at_once", False):
+        elif slot.at_once:
             coro = source.read()
             try:
                 awaiting = coro.send(None)
             except StopIteration as stop:
+                value = stop.value
                 try:
-                    value = as_value(stop.value)
+                    if value.__class__ is not float or value - value != 0:  # not finite
+                        value = as_value(value)
                 except (TypeError, ValueError) as exc:
                     first = exc
                 else:
                     self._emit(state, ts, value, Status.OK)
                     slot.backoff = BACKOFF_START
-                    self._ticker_push(slot)
+                    if slot.live:  # the ticker is awake: it called us
+                        self._ticker.push(slot, slot.start + slot.k * interval)  # type: ignore[union-attr]
                     return
             except Exception as exc:
                 first = exc

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sensortop.sampling.state import SensorState
+from sensortop.sources import PolledSource
 
 BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
@@ -36,8 +37,11 @@ class Slot:
     """A polled sensor's place on its grid: reading k is due at start + k * interval."""
 
     state: SensorState
+    source: PolledSource
     start: float
     interval: float
+    at_once: bool = False
+    """Its source ``answers_at_once``: the ticker steps its reads itself."""
     k: int = 0
     live: bool = True
     """False once the sensor is removed or the engine stops: its entries are skipped."""

@@ -85,7 +85,9 @@ class WorkerPool:
     """N worker processes feeding one ``Recorder``; per-sensor tallies for the summary."""
 
     def __init__(self, specs: list[SensorSpec], workers: int, recorder: Recorder, *,
-                 history: int = 600, method: str | None = None) -> None:
+                 history: int = 2, method: str | None = None) -> None:
+        """``history``: points each worker's engine keeps per sensor. Nobody draws a
+        record run, so the least (600 x 10,000 sensors would be 96 MB per run)."""
         if not specs:
             raise ValueError("no sensors to spread over workers")
         self.recorder = recorder
@@ -174,6 +176,8 @@ class WorkerPool:
         worker.launched = time.time()
         await asyncio.to_thread(process.start)
         send.close()  # the child's end: the pipe breaks when the child goes
+        if self._stopping:  # stop() came while it started: it missed the request
+            _signal(process, signal.SIGTERM)
         threading.Thread(target=self._read_pipe, name=f"sensortop-worker-{worker.number}-pipe",
                          args=(worker, worker.generation, receive, self._loop),
                          daemon=True).start()
