@@ -137,3 +137,25 @@ def test_removing_a_sensor_mid_read_stops_it_and_the_rest_go_on() -> None:
         await engine.stop()
         assert {r.sensor for r in readings} == {"b"} and len(readings) == 4
     run_virtual(main)
+
+
+def test_a_failure_inside_the_engine_costs_one_reading_not_the_ticker() -> None:
+    async def main() -> None:
+        engine = virtual_engine()
+        engine.add(sensor("a", interval=0.1, timeout=0.1), AtOnce(sensor("a")))
+        engine.add(sensor("b", interval=0.1, timeout=0.1), AtOnce(sensor("b")))
+        add, calls = engine.lateness.add, [0]
+
+        def broken_once(late: float) -> None:
+            calls[0] += 1
+            if calls[0] == 3:  # the second slot of the first sensor due then
+                raise RuntimeError("a bug")
+            add(late)
+
+        engine.lateness.add = broken_once  # type: ignore[method-assign]
+        readings = await run_for(engine, 0.45)
+        stamps = {s: [r.ts for r in readings if r.sensor == s] for s in "ab"}
+        assert sorted(len(v) for v in stamps.values()) == [4, 5]  # one reading lost, once
+        for times in stamps.values():  # both still on their grid
+            assert all(round(t * 10, 6).is_integer() for t in times)
+    run_virtual(main)

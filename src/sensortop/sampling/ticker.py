@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from sensortop.sources import PolledSource
 BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
 """A connection source that failed is reconnected after these, doubling (seconds)."""
+log = logging.getLogger("sensortop.sampling.engine")  # the engine's messages keep their logger
+
 SLICE_SECONDS = 0.002
 """Work this long on due readings, then let the loop run other things."""
 
@@ -105,11 +108,23 @@ class Ticker:
             while heap and heap[0][0] <= started:
                 due, _, slot = pop(heap)
                 if slot.live:
-                    on_due(slot, due)
+                    k = slot.k
+                    try:
+                        on_due(slot, due)
+                    except Exception:  # a bug must cost one reading, not every sensor's
+                        self._recover(slot, k)
                 n += 1
                 if not n & 31 and clock() - started > SLICE_SECONDS:
                     break
             await asyncio.sleep(0)  # one slice done: the loop's other work runs now
+
+    def _recover(self, slot: Slot, k: int) -> None:
+        """``on_due`` raised before it scheduled the sensor's next reading (it does that
+        last): say so, and put the sensor back on its grid one slot on."""
+        log.exception("sampling %s failed; it goes on at its next slot", slot.state.id)
+        slot.k = max(slot.k, k + 1)
+        if slot.live and slot.task is None:
+            self.push(slot, slot.next_due)
 
     async def _nap(self, delay: float | None) -> None:
         """Sleep ``delay`` seconds (None: until a push), or less if an earlier reading
