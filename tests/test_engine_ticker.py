@@ -104,24 +104,6 @@ def test_an_immediate_failure_is_retried_in_the_same_slot() -> None:
     run_virtual(main)
 
 
-def test_a_paused_immediate_sensor_resumes_on_the_grid() -> None:
-    async def main() -> None:
-        engine = virtual_engine()
-        engine.add(sensor(interval=0.1, timeout=0.1), AtOnce(sensor()))
-        readings: list = []  # type: ignore[type-arg]
-        engine.subscribe(readings.append)
-        await engine.start()
-        await asyncio.sleep(0.25)
-        engine.pause("s")
-        await asyncio.sleep(0.43)
-        engine.resume("s")  # at 0.68: the next slot on the grid is 0.7
-        await asyncio.sleep(0.25)
-        await engine.stop()
-        assert [r.ts for r in readings] == pytest.approx([0.0, 0.1, 0.2, 0.7, 0.8, 0.9],
-                                                         abs=1e-9)
-    run_virtual(main)
-
-
 def test_removing_a_sensor_mid_read_stops_it_and_the_rest_go_on() -> None:
     async def main() -> None:
         engine = virtual_engine()

@@ -14,6 +14,7 @@ import math
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -33,9 +34,7 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # First of all, so a SIGTERM or Ctrl-C during a slow start still stops cleanly.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, stop.set)
+    install_stop(loop, stop)
     started = time.monotonic()
     try:
         session = SamplingSession(config, log_dir, publish)
@@ -58,17 +57,8 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         for sink in session.sinks[1:]:
             print(f"also sending every reading to {sink.kind} output {sink.name}",
                   file=out, flush=True)
-        deadline = started + duration if duration is not None else None
-        while not stop.is_set():
-            wait = PROGRESS_EVERY
-            if deadline is not None:
-                wait = min(wait, deadline - time.monotonic())
-                if wait <= 0:
-                    break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), wait)
-            if progress:
-                print("\r" + _progress_line(session, started), end="", file=out, flush=True)
+        await run_until_stopped(stop, started, duration, out, (lambda: _progress_line(
+            session, started)) if progress else None)
     finally:
         if progress:
             print(file=out)
@@ -94,6 +84,30 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     failed = session.recorder.error is not None or any(
         r.undelivered or r.failed for r in reports)
     return 1 if failed else 0
+
+
+def install_stop(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Ctrl-C and SIGTERM set ``stop`` (where the loop can take signals)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+
+
+async def run_until_stopped(stop: asyncio.Event, started: float, duration: float | None,
+                            out: TextIO, line: Callable[[], str] | None) -> None:
+    """Wait for ``stop`` or the end of ``duration``, redrawing the live ``line``
+    every ``PROGRESS_EVERY`` seconds if there is one."""
+    deadline = started + duration if duration is not None else None
+    while not stop.is_set():
+        wait = PROGRESS_EVERY
+        if deadline is not None:
+            wait = min(wait, deadline - time.monotonic())
+            if wait <= 0:
+                break
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        if line is not None:
+            print("\r" + line(), end="", file=out, flush=True)
 
 
 def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:

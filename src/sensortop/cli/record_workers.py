@@ -9,9 +9,7 @@ died, what it cost; a run in which a worker died exits 1.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
 import time
 from pathlib import Path
@@ -19,7 +17,12 @@ from typing import TextIO
 
 import numpy as np
 
-from sensortop.cli.record import PROGRESS_EVERY, _LineHandler, _remove_signal_handlers
+from sensortop.cli.record import (
+    _LineHandler,
+    _remove_signal_handlers,
+    install_stop,
+    run_until_stopped,
+)
 from sensortop.logs.wording import show
 from sensortop.logs.writer import Recorder
 from sensortop.model.specs import Config
@@ -33,9 +36,7 @@ async def record_workers(config: Config, log_dir: Path | None, duration: float |
     out = out or sys.stderr
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, stop.set)
+    install_stop(loop, stop)
     started = time.monotonic()
     folder = Path(log_dir) if log_dir is not None else config.monitor.log_dir
     recorder = Recorder(folder, rotate_bytes=int(config.monitor.rotate_mb * 1024 * 1024))
@@ -49,17 +50,8 @@ async def record_workers(config: Config, log_dir: Path | None, duration: float |
         print(f"recording {count_of(len(config.sensors), 'sensor')} on "
               f"{count_of(len(pool.workers), 'worker')} to "
               f"{show(recorder.path)}", file=out, flush=True)
-        deadline = started + duration if duration is not None else None
-        while not stop.is_set():
-            wait = PROGRESS_EVERY
-            if deadline is not None:
-                wait = min(wait, deadline - time.monotonic())
-                if wait <= 0:
-                    break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), wait)
-            if progress:
-                print("\r" + progress_line(pool, started), end="", file=out, flush=True)
+        await run_until_stopped(stop, started, duration, out,
+                                (lambda: progress_line(pool, started)) if progress else None)
     finally:
         if progress:
             print(file=out)
