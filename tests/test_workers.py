@@ -12,6 +12,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from sensortop.logs.writer import Recorder
 from sensortop.model.specs import SensorSpec
 from sensortop.sampling.workers import WorkerPool
@@ -69,7 +71,9 @@ def test_a_killed_worker_is_restarted_and_no_other_reading_is_lost_or_doubled(
     assert pool.missed > 0  # the slots the dead worker's sensors missed are counted
 
 
-def test_record_workers_2_logs_every_reading_of_every_sensor_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["SIGTERM to record", "Ctrl-C to every process"])
+def test_record_workers_2_logs_every_reading_of_every_sensor_once(tmp_path: Path,
+                                                                   how: str) -> None:
     config = tmp_path / "plant.toml"
     config.write_text("".join(f'[[sensors]]\nid = "s{i:02d}"\ninterval = 0.05\n'
                               f'timeout = 0.05\nnoise = 0.1\nseed = {i}\n' for i in range(8)),
@@ -78,13 +82,17 @@ def test_record_workers_2_logs_every_reading_of_every_sensor_once(tmp_path: Path
     process = subprocess.Popen(
         [sys.executable, "-m", "sensortop", "record", "--config", str(config), "--log-dir",
          str(logs), "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        start_new_session=True)  # its own process group, as a terminal gives it
     try:
         deadline = time.monotonic() + 60
         while sum(len(p.read_bytes().splitlines()) for p in logs.glob("*.jsonl")) < 200:
             assert time.monotonic() < deadline and process.poll() is None, "no readings logged"
             time.sleep(0.05)
-        process.send_signal(signal.SIGTERM)  # a service manager stopping the run
+        if how == "SIGTERM to record":  # a service manager stopping the run
+            process.send_signal(signal.SIGTERM)
+        else:  # a terminal's Ctrl-C reaches record, its workers and the fork server alike
+            os.killpg(process.pid, signal.SIGINT)
         _, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
