@@ -153,13 +153,17 @@ def test_a_view_follows_changes_made_outside_the_engine() -> None:
     assert state.view is view  # nothing changed since: the same view, no rebuild
 
 
-def test_a_view_is_published_by_each_reading_pause_and_acknowledge() -> None:
+def test_a_reading_drops_the_view_and_pause_and_acknowledge_publish_one() -> None:
     engine = Engine(history=CAPACITY)
     state = engine.add(make_sensor({"id": "s", "limits": {"hi": 30.0}}))
-    engine._emit(state, T0, 35.0, Status.OK)
-    published = state._view
-    assert published is not None and published.alarm is AlarmState.HI
-    assert state.view is published  # the reader got the engine's view, not a rebuilt one
+    engine._emit(state, T0, 20.0, Status.OK)
+    before = state.view
+    engine._emit(state, T0 + 1, 35.0, Status.OK)
+    assert state._view is None  # a reading drops the view; nobody may have asked for it
+    published = state.view  # the first reader builds it, under the lock
+    assert published is not before and published.alarm is AlarmState.HI
+    assert published.version == 2 and published.tail(2).tolist() == [20.0, 35.0]
+    assert state.view is published  # nothing changed since: no rebuild
     engine.pause("s")
     assert state._view is not published and state._view.paused
     assert engine.acknowledge("s") == (AlarmState.HI, False)

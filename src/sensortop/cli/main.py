@@ -53,6 +53,17 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _workers(text: str) -> int:
+    """--workers: a whole number of processes, 1 to 64."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 64; got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sensortop",
@@ -85,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stop after this many seconds")
     rec.add_argument("--publish", metavar="URL",
                      help="also publish every reading to MQTT: mqtt://host:port/prefix")
+    rec.add_argument("--workers", type=_workers, default=1, metavar="N",
+                     help="spread the sensors over N processes (one log; default 1)")
 
     rev = sub.add_parser("review", help="summarise and plot log files")
     rev.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders")
@@ -297,6 +310,12 @@ def _dispatch(args: argparse.Namespace) -> int:
                 BrokerAddress.parse(args.publish)
             except ValueError as exc:
                 raise UsageError(f"record: --publish: {exc}") from None
+        if args.workers > 1:
+            if args.publish or config.outputs:
+                raise UsageError("record: --workers writes the log only; leave out --publish "
+                                 "and [[outputs]], or --workers")
+            from sensortop.cli.record_workers import record_workers
+            return asyncio.run(record_workers(config, log_dir, args.duration, args.workers))
         return asyncio.run(record(config, log_dir, args.duration, args.publish,
                                   reload=_reloader(config, log_dir_flag),
                                   early_hangups=_HANGUPS))

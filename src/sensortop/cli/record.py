@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import math
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -57,9 +58,7 @@ async def _record(config: Config, log_dir: Path | None, duration: float | None,
     hangups: list[int] = list(early_hangups)
     # First of all, so a SIGTERM or Ctrl-C during a slow start still stops cleanly
     # (and a SIGHUP then is kept for after the start, not the end of the process).
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, stop.set)
+    install_stop(loop, stop)
     if reload is not None:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGHUP, hangups.append, signal.SIGHUP)
@@ -84,24 +83,15 @@ async def _record(config: Config, log_dir: Path | None, duration: float | None,
                             lambda result: _print_lines(result.describe(), out, progress))
     try:
         await session.start()
+        gc.freeze()  # the engine's long-lived setup: no full collection walks it again
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
               f"{show(session.recorder.path)}", file=out, flush=True)
         for sink in session.sinks[1:]:
             print(sink.purpose, file=out, flush=True)
         if reloader is not None:
             _hand_hangups_to(loop, reloader, hangups)
-        deadline = started + duration if duration is not None else None
-        while not stop.is_set():
-            wait = PROGRESS_EVERY
-            if deadline is not None:
-                wait = min(wait, deadline - time.monotonic())
-                if wait <= 0:
-                    break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), wait)
-            if progress:
-                print("\r" + _progress_line(session, started, reloader), end="", file=out,
-                      flush=True)
+        await run_until_stopped(stop, started, duration, out, (lambda: _progress_line(
+            session, started, reloader)) if progress else None)
     finally:
         if progress:
             print(file=out)
@@ -133,6 +123,30 @@ async def _record(config: Config, log_dir: Path | None, duration: float | None,
     failed = session.recorder.error is not None or any(
         r.undelivered or r.failed for r in reports)
     return 1 if failed else 0
+
+
+def install_stop(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Ctrl-C and SIGTERM set ``stop`` (where the loop can take signals)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+
+
+async def run_until_stopped(stop: asyncio.Event, started: float, duration: float | None,
+                            out: TextIO, line: Callable[[], str] | None) -> None:
+    """Wait for ``stop`` or the end of ``duration``, redrawing the live ``line``
+    every ``PROGRESS_EVERY`` seconds if there is one."""
+    deadline = started + duration if duration is not None else None
+    while not stop.is_set():
+        wait = PROGRESS_EVERY
+        if deadline is not None:
+            wait = min(wait, deadline - time.monotonic())
+            if wait <= 0:
+                break
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        if line is not None:
+            print("\r" + line(), end="", file=out, flush=True)
 
 
 def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:

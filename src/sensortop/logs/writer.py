@@ -91,6 +91,17 @@ class Recorder(PartFiles):
         if len(self._queue) >= self.batch_lines:
             self._wake.set()
 
+    def put_lines(self, chunk: bytes, count: int) -> None:
+        """Accept ``count`` readings already encoded as whole JSON lines (a worker's
+        batch, README "How it works"); never blocks, never drops. Written after what
+        is already encoded: a writer fed this way takes its readings only this way."""
+        if count <= 0:
+            return
+        self._pending.append((chunk, count))
+        self._pending_count += count
+        if self._pending_count >= self.batch_lines:
+            self._wake.set()
+
     async def start(self) -> None:
         """Pick this run's file name and start the writer task.
 

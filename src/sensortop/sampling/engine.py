@@ -1,21 +1,26 @@
-"""The sampling engine: one asyncio task per sensor, none able to stall another.
+"""The sampling engine: every sensor on its own schedule, none able to stall another.
 
 Each polled sensor reads on a drift-free schedule (reading k is due at
 start + k*interval, so a late reading does not shift the rest), with start
 phases spread across the interval so thousands of sensors do not wake in
-the same millisecond. Every read runs under its timeout; a timeout or an
-exception becomes a reading, never a dead task. Retries happen within the
+the same millisecond. One ticker task wakes for whichever reading is due
+next (``ticker``); a source that answers at once is read right there, and a
+reading that has to wait (a read that awaits, a connect, retries) gets a task
+of its own, so a slow or hanging sensor delays no other. Every read runs
+under its timeout; a timeout or an exception becomes a reading, never a dead
+task. A streaming sensor has a task of its own. Retries happen within the
 interval: each gets what remains of the slot (at most the timeout); a
 connection-style source reconnects for a retry rather than asking a dead link
 again, and after a failure is closed and reconnected with exponential backoff.
 Readings go to the sensor's history and alarms, then to every subscriber
-(recorder, dashboard, publisher) in the order they happened; after each one
-the sensor's ``SensorView`` is republished for readers on other threads.
+(recorder, dashboard, publisher) in the order they happened; the sensor's
+``SensorView`` for readers on other threads is rebuilt when one asks.
 
 The clock, the sleep and the wall clock (reading timestamps) are injectable,
 so schedules can be tested on virtual time.
 
-This module is the scheduling; a sensor's live state and view are in
+This module is the scheduling; the heap of due times is in ``ticker``, one
+read with its retries in ``reads``, a sensor's live state and view in
 ``state``, the wording of failures in ``failures``, lateness in ``lateness``.
 """
 
@@ -33,22 +38,16 @@ from sensortop.config.kinds import make_source
 from sensortop.model.readings import AlarmState, AlarmTransition, Reading, Status
 from sensortop.model.specs import SensorSpec
 from sensortop.sampling.alarms import AlarmEvaluator
-from sensortop.sampling.failures import (
-    close_quietly,
-    connect_error,
-    describe_error,
-    seconds_text,
-    status_of,
-)
+from sensortop.sampling.failures import close_quietly, connect_error, describe_error, status_of
 from sensortop.sampling.history import History
 from sensortop.sampling.lateness import LatenessLog
+from sensortop.sampling.reads import Begun, as_value, finish
 from sensortop.sampling.state import SensorState
+from sensortop.sampling.ticker import BACKOFF_MAX, BACKOFF_START, Slot, Ticker
 from sensortop.sources import PolledSource, Sample, Source, StreamingSource
 
 log = logging.getLogger(__name__)
 
-BACKOFF_START = 0.5
-BACKOFF_MAX = 30.0
 
 Subscriber = Callable[[Reading], None]
 EventSubscriber = Callable[[Reading | AlarmTransition], None]
@@ -76,6 +75,10 @@ class Engine:
         self._subscribers: list[Subscriber] = []
         self._event_subscribers: list[EventSubscriber] = []
         self._running = False
+        self._ticker: Ticker | None = None
+        self._ticker_task: asyncio.Task[None] | None = None
+        self._slots: dict[str, Slot] = {}
+        self._clock_now: Clock = time.monotonic  # the loop's clock, from start()
         for spec in specs:
             self.add(spec)
 
@@ -100,6 +103,9 @@ class Engine:
         return self._running
 
     async def start(self) -> None:
+        self._clock_now = self._clock or asyncio.get_running_loop().time
+        self._ticker = Ticker(self._due, self._clock_now, self._sleep)
+        self._ticker_task = asyncio.create_task(self._ticker.run(), name="sensortop-ticker")
         self._running = True
         for state in self.sensors.values():
             self._spawn(state)
@@ -107,10 +113,17 @@ class Engine:
     async def stop(self) -> None:
         """Stop every sensor task and close every source."""
         self._running = False
+        for slot in self._slots.values():
+            slot.live = False
         tasks = [s.task for s in self.sensors.values() if s.task is not None]
+        if self._ticker_task is not None:
+            tasks.append(self._ticker_task)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(close_quietly(slot.state.source) for slot in self._slots.values()))
+        self._slots.clear()
+        self._ticker = self._ticker_task = None
         for state in self.sensors.values():
             state.task = None
 
@@ -134,9 +147,14 @@ class Engine:
     async def remove(self, sensor_id: str) -> SensorSpec:
         """Stop and forget a sensor; KeyError if unknown."""
         state = self.sensors.pop(sensor_id)
+        slot = self._slots.pop(sensor_id, None)
+        if slot is not None:
+            slot.live = False
         if state.task is not None:
             state.task.cancel()
             await asyncio.gather(state.task, return_exceptions=True)
+        if slot is not None:
+            await close_quietly(state.source)
         return state.spec
 
     def pause(self, sensor_id: str) -> None:
@@ -152,6 +170,10 @@ class Engine:
             state.paused = False
             state.publish()
         state.resumed.set()
+        slot = self._slots.get(sensor_id)
+        if slot is not None and slot.parked and slot.live and self._ticker is not None:
+            slot.parked = False
+            self._ticker.push(slot, slot.resume_at(self._clock_now()))
 
     def acknowledge(self, sensor_id: str) -> tuple[AlarmState, bool]:
         """Acknowledge a sensor's alarm; returns (its alarm state, whether it had
@@ -175,12 +197,22 @@ class Engine:
         self.pause(sensor_id)
         return True
 
-    # -- the per-sensor tasks ----------------------------------------------------
+    # -- the polled sensors: one ticker, a task only for a reading that waits ------
     def _spawn(self, state: SensorState) -> None:
-        """A streaming source gets the stream loop; any other is polled on the schedule."""
-        streaming = isinstance(state.source, StreamingSource)
-        run = self._stream_loop if streaming else self._poll_loop
-        state.task = asyncio.create_task(run(state), name=f"sensor:{state.id}")
+        """A streaming source gets a task of its own; a polled one a slot on the ticker."""
+        if isinstance(state.source, StreamingSource):
+            state.task = asyncio.create_task(self._stream_loop(state), name=f"sensor:{state.id}")
+            return
+        assert self._ticker is not None
+        clock = self._clock_now
+        spec = state.spec
+        start = clock() + (self._phase(spec) if self.stagger else 0.0)
+        source = cast(PolledSource, state.source)  # not a StreamingSource: see above
+        slot = Slot(state, source, start, spec.interval, backoff=BACKOFF_START,
+                    at_once=bool(getattr(source, "answers_at_once", False)))
+        state.connected = not state.source.connection
+        self._slots[state.id] = slot
+        self._ticker.push(slot, start)
 
     @staticmethod
     def _phase(spec: SensorSpec) -> float:
@@ -189,11 +221,17 @@ class Engine:
 
     def _emit(self, state: SensorState, ts: float, value: float | None, status: Status,
               error: str | None = None) -> None:
+        """One reading: alarms, history, counters, then every subscriber in order.
+
+        The view is not rebuilt here (most readings are never looked at, and at
+        50,000 a second that was a tenth of the cost): it is dropped, under the
+        lock, and rebuilt by the first reader that asks (``SensorState.view``)."""
         transition = None
         with state.lock:  # a reader rebuilding a view waits for the whole reading
             alarm = AlarmState.NORMAL
             if status is Status.OK and state.alarms.active:
                 before = state.alarms.state
+                # ALARMS: the per-reading alarm update (sampling/alarms.py), this one call.
                 alarm = state.alarms.update(value)  # type: ignore[arg-type]
                 if alarm is not before:
                     transition = _transition(state, ts, before, alarm,
@@ -204,123 +242,84 @@ class Engine:
             state.readings += 1
             if status is not Status.OK:
                 state.failures += 1
-            state.publish()
+            state.unpublish()
         self.readings_total += 1
         for callback in self._subscribers:
             try:
                 callback(reading)
             except Exception:  # a broken subscriber must not stop sampling
                 log.exception("reading subscriber %r failed", callback)
-        for item in (transition, reading) if transition is not None else (reading,):
+        if transition is None:
+            if self._event_subscribers:
+                for sink in self._event_subscribers:
+                    try:
+                        sink(reading)
+                    except Exception:  # a broken sink must not stop sampling
+                        log.exception("sink %r failed", sink)
+            return
+        for item in (transition, reading):
             for sink in self._event_subscribers:
                 try:
                     sink(item)
                 except Exception:  # a broken sink must not stop sampling
                     log.exception("sink %r failed", sink)
 
-    async def _poll_loop(self, state: SensorState) -> None:
-        loop = asyncio.get_running_loop()
-        clock, sleep, wall = self._clock or loop.time, self._sleep, self._wall
-        spec, source = state.spec, cast(PolledSource, state.source)  # see _spawn
-        interval = spec.interval
-        start = clock() + (self._phase(spec) if self.stagger else 0.0)
-        k = 0
-        state.connected = not source.connection
-        backoff = BACKOFF_START
-        retry_at = 0.0
-        last_error = ""
-        try:
-            while True:
-                due = start + k * interval
-                delay = due - clock()
-                if delay > 0:
-                    await sleep(delay)
-                if state.paused:
-                    await state.resumed.wait()
-                    k = max(k + 1, math.ceil((clock() - start) / interval))
-                    continue
-                now = clock()
-                late = now - due
-                if late >= interval:  # behind by whole slots: skip them, never burst
-                    skipped = int(late // interval)
-                    k += skipped
-                    state.skipped_slots += skipped
-                    late -= skipped * interval
-                    due += skipped * interval
-                self.lateness.add(late)
-                k += 1
-                ts = wall()
-                if not state.connected:
-                    if now < retry_at:
-                        wait = retry_at - now
-                        self._emit(state, ts, None, Status.ERROR,
-                                   f"disconnected ({last_error}); reconnecting in {wait:.1f} s")
-                        continue
-                    try:
-                        async with asyncio.timeout(spec.timeout):
-                            await source.connect()
-                    except Exception as exc:
-                        last_error = connect_error(exc, spec.timeout)
-                        self._emit(state, ts, None, status_of(exc),
-                                   f"connect failed: {last_error}")
-                        retry_at = clock() + backoff
-                        backoff = min(backoff * 2, BACKOFF_MAX)
-                        await close_quietly(source)
-                        continue
-                    state.connected = True
-                status, value, error = await self._read(source, spec, due + interval, clock)
-                self._emit(state, ts, value, status, error)
-                if status is Status.OK:
-                    backoff = BACKOFF_START
-                elif source.connection:
-                    last_error = error or status.value
-                    state.connected = False
-                    retry_at = clock()  # first reconnect at the next slot
-                    await close_quietly(source)
-        finally:
-            await close_quietly(source)
-
-    @staticmethod
-    async def _read(source: PolledSource, spec: SensorSpec, deadline: float,
-                    clock: Clock) -> tuple[Status, float | None, str | None]:
-        """One reading: the first attempt gets the whole timeout; each retry only
-        what is left of the slot (ending at ``deadline``), at most the timeout, and
-        none starts once the slot is over. A connection source reconnects for a
-        retry (a link that failed once is not asked again)."""
-        status, error = Status.ERROR, None
-        attempts = 0
-        budget = spec.timeout
-        while True:
-            attempts += 1
+    def _due(self, slot: Slot, due: float) -> None:
+        """Reading k of a polled sensor is due: take it now if the source answers at
+        once, else start the task that finishes it. Never waits (the ticker calls it)."""
+        state = slot.state
+        if state.paused:
+            slot.parked = True  # resume() puts it back on the grid
+            return
+        now = self._clock_now()
+        late = now - due
+        interval = slot.interval
+        if late >= interval:  # behind by whole slots: skip them, never burst
+            skipped = int(late // interval)
+            slot.k += skipped
+            state.skipped_slots += skipped
+            late -= skipped * interval
+            due += skipped * interval
+        self.lateness.add(late)
+        slot.k += 1
+        ts = self._wall()
+        source = slot.source
+        first: BaseException | Begun | None = None
+        if not state.connected:
+            if now < slot.retry_at:
+                wait = slot.retry_at - now
+                self._emit(state, ts, None, Status.ERROR,
+                           f"disconnected ({slot.last_error}); reconnecting in {wait:.1f} s")
+                self._ticker_push(slot)
+                return
+        elif slot.at_once:
+            coro = source.read()
             try:
-                async with asyncio.timeout(budget):
-                    raw = await source.read()
-                value = float(raw)
-                if not math.isfinite(value):
-                    raise ValueError(f"not a finite number: {raw!r}")
-                return Status.OK, value, None
-            except TimeoutError:
-                status, error = Status.TIMEOUT, f"no answer within {seconds_text(budget)} s"
-            except Exception as exc:
-                status, error = Status.ERROR, describe_error(exc)
-            budget = min(spec.timeout, deadline - clock())
-            if attempts > spec.retries or budget <= 0:
-                break
-            if source.connection:
-                await close_quietly(source)
+                awaiting = coro.send(None)
+            except StopIteration as stop:
+                value = stop.value
                 try:
-                    async with asyncio.timeout(budget):
-                        await source.connect()
-                except Exception as exc:
-                    status = status_of(exc)
-                    error = f"reconnect failed: {connect_error(exc, budget)}"
-                    break
-                budget = min(spec.timeout, deadline - clock())
-                if budget <= 0:
-                    break
-        if attempts > 1:
-            error = f"{error} ({attempts} attempts)"
-        return status, None, error
+                    if value.__class__ is not float or value - value != 0:  # not finite
+                        value = as_value(value)
+                except (TypeError, ValueError) as exc:
+                    first = exc
+                else:
+                    self._emit(state, ts, value, Status.OK)
+                    slot.backoff = BACKOFF_START
+                    if slot.live:  # the ticker is awake: it called us
+                        self._ticker.push(slot, slot.start + slot.k * interval)  # type: ignore[union-attr]
+                    return
+            except Exception as exc:
+                first = exc
+            else:
+                first = Begun(coro, awaiting, asyncio.get_running_loop().time())
+        slot.task = state.task = asyncio.create_task(
+            finish(slot, due, ts, first, self._emit, self._clock_now, self._ticker_push),
+            name=f"sensor:{state.id}")
+
+    def _ticker_push(self, slot: Slot) -> None:
+        if slot.live and self._ticker is not None:
+            self._ticker.push(slot, slot.next_due)
 
     async def _stream_loop(self, state: SensorState) -> None:
         spec, source = state.spec, cast(StreamingSource, state.source)  # see _spawn

@@ -16,21 +16,29 @@ class LatenessLog:
 
     def __init__(self, capacity: int = 1 << 16) -> None:
         self._samples = np.zeros(capacity)
+        self._size = capacity
         self._next = 0
         self._count = 0
 
     def add(self, late: float) -> None:
         i = self._next
         self._samples[i] = late
-        self._next = (i + 1) % self._samples.size
-        if self._count < self._samples.size:
-            self._count += 1
+        i += 1
+        if i == self._size:
+            i = 0
+            self._count = self._size  # full from the first lap on
+        self._next = i
+
+    def samples(self) -> np.ndarray:
+        """The samples kept, as a copy (a worker sends them to its parent at the end)."""
+        return self._samples[: max(self._count, self._next)].copy()
 
     def clear(self) -> None:
         self._next = 0
         self._count = 0
 
     def percentiles(self, *qs: float) -> list[float]:
-        if self._count == 0:
+        count = max(self._count, self._next)
+        if count == 0:
             return [math.nan for _ in qs]
-        return [float(x) for x in np.percentile(self._samples[: self._count], qs)]
+        return [float(x) for x in np.percentile(self._samples[:count], qs)]

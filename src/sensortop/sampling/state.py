@@ -1,7 +1,8 @@
 """A running sensor's live state, and the immutable view other threads read.
 
-Kept apart from the engine's scheduling: the engine changes these fields and
-republishes the view under the sensor's lock; the dashboard (on another
+Kept apart from the engine's scheduling: the engine changes these fields
+under the sensor's lock and drops the view, which the first reader rebuilds
+under the same lock; the dashboard (on another
 thread) and the status line read ``SensorState.view`` and nothing else.
 """
 
@@ -38,8 +39,8 @@ class SensorState:
     task: asyncio.Task[None] | None = None
     resumed: asyncio.Event = field(default_factory=asyncio.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    """Held by the engine while it changes the fields a view is made of and
-    republishes; a reader takes it only to rebuild a view that fell behind."""
+    """Held by the engine while it changes the fields a view is made of; a reader
+    takes it only to rebuild a view that was dropped or fell behind."""
     _view: SensorView | None = field(default=None, repr=False)
 
     @property
@@ -50,10 +51,10 @@ class SensorState:
     def view(self) -> SensorView:
         """The sensor now, as one immutable view: what other threads read.
 
-        The engine republishes after every change it makes, so this is normally
-        one reference read. If the fields were changed some other way (a test, an
-        embedder), the view is rebuilt under ``lock``, never from a half-written
-        reading.
+        After a reading the engine drops the view (``unpublish``) and the first
+        reader rebuilds it; until the next change that is one reference read. If
+        the fields were changed some other way (a test, an embedder), the view is
+        rebuilt too. Always under ``lock``, never from a half-written reading.
         """
         view = self._view
         if view is None or not self._matches(view):
@@ -82,6 +83,11 @@ class SensorState:
             alarms.state, alarms.acknowledged, history.stats_fields()))
         self._view = view
         return view
+
+    def unpublish(self) -> None:
+        """Drop the published view after a change (call under ``lock``): the next
+        reader rebuilds it. Cheaper than ``publish`` for a view few readers ask for."""
+        self._view = None
 
     def is_stale(self, now: float | None = None) -> bool:
         """No good reading for a few intervals (always False while paused)."""

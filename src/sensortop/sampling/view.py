@@ -3,13 +3,14 @@
 The engine writes a sensor's history, alarm state and counters on its own
 thread; the dashboard reads them on another. Rather than read those live
 fields one by one (and see half of a reading), a reader takes the sensor's
-current ``SensorView``: a tuple the engine builds after each reading (and
-after pause, resume or acknowledge) and publishes by one reference
-assignment. Everything in it belongs to the same moment. The history points
-are not copied per reading (600 points x 2 arrays at 20,000 readings/s would
-cost more than the reading itself): the view holds the append count it was
-taken at, and ``snapshot()``/``tail()`` copy those points from the ring when
-asked, dropping any the writer has since overwritten (``History.window``).
+current ``SensorView``: a tuple built, under the sensor's lock, by the first
+reader after a reading (the engine builds it after pause, resume or
+acknowledge) and published by one reference assignment. Everything in it
+belongs to the same moment. The history points are not copied per reading
+(600 points x 2 arrays at 20,000 readings/s would cost more than the reading
+itself): the view holds the append count it was taken at, and
+``snapshot()``/``tail()`` copy those points from the ring when asked,
+dropping any the writer has since overwritten (``History.window``).
 """
 
 from __future__ import annotations

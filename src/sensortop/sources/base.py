@@ -96,6 +96,11 @@ class PolledSource(Source, ABC):
     """Read on the engine's schedule: one value per ``read()``."""
 
     connection: ClassVar[bool] = False
+    answers_at_once: ClassVar[bool] = False
+    """True when ``read()`` usually returns without awaiting anything and uses nothing
+    bound to a task (``asyncio.timeout``, ``current_task``) before its first await.
+    The engine then runs its first step straight from the schedule, with no task of
+    its own, and gives it a task (and the timeout) only if it does await."""
 
     @abstractmethod
     async def read(self) -> float:

@@ -24,6 +24,8 @@ from sensortop.sources.base import PolledSource, SourceError
 class SimulatedSource(PolledSource):
     """Simulated analogue sensor with fault injection."""
 
+    answers_at_once = True  # it awaits only to hang or to take read_time
+
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("noise", float, 0.5, "measurement noise (standard deviation)", minimum=0),
         Field("walk", float, 1.0, "process volatility per sqrt(second)", minimum=0),
