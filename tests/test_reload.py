@@ -93,7 +93,8 @@ async def test_a_reload_starts_stops_and_restarts_and_leaves_the_rest_untouched(
             "1 unchanged"]
         assert list(engine.sensors) == ["keep", "retuned", "new"]
         assert engine.sensors["keep"] is kept and kept.task is kept_task  # history, schedule
-        assert not kept_task.done()
+        # (a source that answers at once is read by the engine's ticker: it has no task)
+        assert kept_task is None or not kept_task.done()
         assert engine.sensors["retuned"] is not retuned
         assert retuned.task is None or retuned.task.done()
         assert engine.sensors["retuned"].spec.interval == 0.05
