@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from sensortop.archive.background import BackgroundCompactor
 from sensortop.config.problems import ConfigError
+from sensortop.logs.archive_names import run_stem
 from sensortop.logs.wording import show
 from sensortop.model.specs import Config
 from sensortop.model.words import count_of
@@ -49,8 +51,12 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     progress = out.isatty()
     handler = _LineHandler(out, progress)
     logging.getLogger("sensortop").addHandler(handler)
+    compactor = BackgroundCompactor(
+        session.recorder.log_dir, config.monitor,
+        lambda: run_stem(session.recorder.path) if session.recorder.path else None)
     try:
         await session.start()
+        compactor.start()
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
               f"{show(session.recorder.path)}", file=out, flush=True)
         for sink in session.sinks[1:]:
@@ -70,10 +76,13 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
     finally:
         if progress:
             print(file=out)
+        await compactor.stop()
         reports = await session.stop()
         _remove_signal_handlers(loop)
         logging.getLogger("sensortop").removeHandler(handler)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
+    if compactor.note:
+        print(compactor.note, file=out, flush=True)
     if reports[0].failed or (reports[0].undelivered and not session.recorder.error):
         print(f"log {session.primary.name}: {reports[0].undelivered:,} readings not written "
               f"({reports[0].error or 'no reason given'})", file=out, flush=True)

@@ -8,6 +8,8 @@ symlinks and without blocking on a FIFO someone put in its place.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import stat
 from pathlib import Path
@@ -37,3 +39,10 @@ def open_part(path: Path, new: bool) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def mark_writing(fd: int) -> None:
+    """Hold a shared ``flock`` on a part while it is open for writing: compaction (README
+    "Archives and retention") never touches a file someone holds. Closing drops it."""
+    with contextlib.suppress(OSError):  # a file system without locks: the idle rule covers it
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sensortop.logs.files import expand_log_paths
+from sensortop.logs.archive_names import expand_run_files
 from sensortop.review import lineparse
 
 BLOCK_SIZE = 4 << 20
@@ -38,7 +38,8 @@ class LogPathError(FileNotFoundError):
 
 
 def log_files(given: Iterable[Path]) -> list[Path]:
-    """The log files ``given`` files and folders stand for, rotated parts in run order.
+    """The log files and archives ``given`` files and folders stand for, in run order
+    (a log with its archive beside it is read from the archive).
 
     Raises ``LogPathError`` for a path that is missing or not a file or folder,
     and ``OSError`` for a folder that cannot be listed, before reading any file.
@@ -46,7 +47,7 @@ def log_files(given: Iterable[Path]) -> list[Path]:
     paths = list(given)
     for path in paths:
         _check_given(path)
-    return expand_log_paths(paths)
+    return expand_run_files(paths)
 
 
 def _check_given(path: Path) -> None:

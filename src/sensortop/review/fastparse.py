@@ -75,6 +75,8 @@ class PlainLines:
     units: list[str]  # units of each name's last plain line in the block
     rest: np.ndarray  # bool per line of the block: not plain, needs the slow path
     last: np.ndarray  # int64 line (within the block) of each name's last plain line
+    row_units: np.ndarray  # int32 per plain line: index into ``unit_texts`` (the archiver's)
+    unit_texts: list[str | None]
 
 
 def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -192,6 +194,8 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         units=[unit_texts[code] for code in unit_codes[last].tolist()],
         rest=~ok,
         last=idx[last].astype(np.int64),
+        row_units=unit_codes.astype(np.int32),
+        unit_texts=unit_texts,
     )
 
 
@@ -203,6 +207,7 @@ def all_rest(n: int) -> PlainLines:
         status=np.empty(0, dtype=np.int8), alarm=np.empty(0, dtype=np.int8),
         sensor=np.empty(0, dtype=np.int32),
         names=[], units=[], rest=np.ones(n, dtype=bool), last=np.empty(0, dtype=np.int64),
+        row_units=np.empty(0, dtype=np.int32), unit_texts=[],
     )
 
 

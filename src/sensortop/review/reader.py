@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sensortop.logs.archive_names import ARCHIVE_SUFFIX
 from sensortop.review.blocks import Piece, log_files, pieces
 from sensortop.review.collector import Collector
 from sensortop.review.fastparse import PlainLines, all_rest, line_bounds, parse_plain
@@ -40,7 +41,10 @@ def read_logs(
     until: float | None = None,
     progress: Progress | None = None,
 ) -> LogData:
-    """Read log files and folders (rotated parts in run order) into per-sensor series.
+    """Read log files, archives and folders (in run order) into per-sensor series.
+
+    A Parquet archive gives the very series its JSON Lines log gave; only its row
+    groups that can hold ``sensors`` between ``since`` and ``until`` are read.
 
     ``since``/``until`` are epoch seconds (both ends included); ``sensors``
     keeps only those ids. Raises ``LogPathError`` for a path that does not
@@ -50,11 +54,20 @@ def read_logs(
     files = log_files(Path(p) for p in paths)
     total = sum(p.stat().st_size for p in files)
     collector = Collector()
+    wanted = set(sensors) if sensors is not None else None
     done = 0
     with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         for path in files:
             try:
-                for consumed in _read_file(path, pool, collector):
+                if path.name.endswith(ARCHIVE_SUFFIX):
+                    from sensortop.review.archive_read import add_archive  # pyarrow: lazily
+
+                    add_archive(path, collector, wanted, since, until)
+                    done += path.stat().st_size
+                    if progress is not None:
+                        progress(done, total)
+                    continue
+                for consumed in read_file_into(path, pool, collector):
                     done += consumed
                     if progress is not None:
                         progress(done, total)
@@ -64,10 +77,10 @@ def read_logs(
                 raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     if progress is not None:
         progress(total, total)
-    return collector.finish(files, set(sensors) if sensors is not None else None, since, until)
+    return collector.finish(files, wanted, since, until)
 
 
-def _read_file(path: Path, pool: ThreadPoolExecutor, collector: Collector) -> Iterator[int]:
+def read_file_into(path: Path, pool: ThreadPoolExecutor, collector: Collector) -> Iterator[int]:
     """Parse ``path``'s blocks on ``pool`` and merge them in order; yield bytes done per block.
 
     numpy lets go of the GIL for most of the parsing, so the next block is

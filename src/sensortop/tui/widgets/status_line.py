@@ -29,6 +29,7 @@ class StatusFields:
     backlog: int
     error: str | None
     sensors: int
+    note: str = ""  # what background compaction archived and removed
 
 
 Field = list[tuple[str, str]]
@@ -49,7 +50,10 @@ def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
     path = fields.path or "(not recording)"
     log: Field = [("log ", "$text-muted"), (path, "bold")]
     log_name: Field = [("log ", "$text-muted"), (PurePath(path).name, "bold")]
+    note: list[Field] = [[(fields.note, "$text-muted")]] if fields.note else []
     choices: list[list[Field]] = [
+        [log, rate, backlog, count, *note],
+        [log_name, rate, backlog, count, *note],
         [log, rate, backlog, count],
         [log_name, rate, backlog, count],
         [rate, backlog, count],
@@ -110,10 +114,10 @@ class StatusLine(Widget):
             self.rate = (total - count) / (now - then)
         return self.rate
 
-    def show(self, recorder: Recorder, rate: float, sensors: int) -> None:
+    def show(self, recorder: Recorder, rate: float, sensors: int, note: str = "") -> None:
         path = str(recorder.path) if recorder.path is not None else None
         shown_rate = round(rate, 1) if rate < 10 else round(rate)
-        fields = StatusFields(path, shown_rate, recorder.backlog, recorder.error, sensors)
+        fields = StatusFields(path, shown_rate, recorder.backlog, recorder.error, sensors, note)
         if fields == self._fields:
             return
         self._fields = fields
