@@ -48,13 +48,13 @@ def run_files(folder: Path) -> list[Path]:
 
 def current_runs(files: list[Path], protect: set[str], now: float | None = None) -> set[str]:
     """Run stems that may still be written: ``protect`` (the caller's own run), any run
-    with a held file, and any run with a file changed within ``IDLE_SECONDS``."""
+    with a held log or journal, and any run with one changed within ``IDLE_SECONDS``."""
     now = time.time() if now is None else now
     current = set(protect)
     for path in files:
         stem = run_stem(path)
-        if stem is None or stem in current:
-            continue
+        if stem is None or stem in current or not path.name.endswith(".jsonl"):
+            continue  # an archive is written by compaction, never by a run
         with contextlib.suppress(FileNotFoundError):
             if now - path.stat().st_mtime < IDLE_SECONDS or held(path):
                 current.add(stem)

@@ -54,7 +54,10 @@ def write_archive(log: Path, rows: LogRows, source: dict[str, Any]) -> Path:
         with pq.ParquetWriter(temp, table.schema, compression="zstd",
                               compression_level=COMPRESSION_LEVEL, use_dictionary=_DICTIONARY,
                               write_statistics=True) as out:
-            out.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            for start in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
+                out.write_table(table.slice(start, ROW_GROUP_ROWS),
+                                row_group_size=ROW_GROUP_ROWS)
+                stage_hook("writing")  # a row group is out, the file is not whole yet
         stage_hook("fsync")
         _fsync(temp)
         stage_hook("verify")
