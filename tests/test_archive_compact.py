@@ -251,3 +251,32 @@ def test_compact_cli_prints_plain_lines_off_a_terminal(tmp_path: Path, keep) -> 
     assert "compacting sensortop-20261124-140307.jsonl ..." in text
     assert "archived sensortop-20261124-140307.parquet" in text
     assert ("removed sensortop-20261124-140307.jsonl" in text) == (keep == 0.0)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_writes_the_same_selection_from_a_log_and_from_its_archive(
+        tmp_path: Path, fmt: str) -> None:
+    import pyarrow.csv as pcsv
+
+    items = readings(600)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = write_log(logs / "sensortop-20261124-140307.jsonl", items)
+    archive = compact(logs, KEEP).archived[0][0]
+    since = datetime.fromtimestamp(T0 + 10, UTC).isoformat()
+    got = []
+    for source in (log, archive):
+        out = tmp_path / f"{source.suffix[1:]}.{fmt}"
+        err = io.StringIO()
+        assert run_review([str(source)], ["s1", "s3"], since, None, False, False, None,
+                          stdout=io.StringIO(), stderr=err, export=(fmt, str(out))) == 0
+        table = pq.read_table(out) if fmt == "parquet" else pcsv.read_csv(out)
+        got.append(table.to_pylist())
+        assert f"exported {len(got[-1]):,} readings" in err.getvalue()
+    wanted = [r for r in items if r.sensor in ("s1", "s3") and r.ts >= T0 + 10]
+    assert got[0] == got[1] and len(got[0]) == len(wanted)
+    if fmt == "csv":
+        first = sorted(wanted, key=lambda r: (r.sensor, r.ts))[0]
+        text = (tmp_path / "jsonl.csv").read_text(encoding="utf-8").splitlines()
+        assert text[0] == '"ts","sensor","value","units","status","error","alarm"'
+        assert text[1].startswith(f'"{format_line(first).split(chr(34))[3]}","{first.sensor}",')

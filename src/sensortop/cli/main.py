@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--until", metavar="T", help="ISO time, or relative like 2h, 30m, 1d")
     rev.add_argument("--plot", action="store_true", help="draw charts in the terminal")
     rev.add_argument("--json", action="store_true", help="machine-readable output")
+    rev.add_argument("--export", choices=("csv", "parquet"),
+                     help="write the selected readings, every field, to --output")
+    rev.add_argument("--output", metavar="PATH", help="the file --export writes")
     rev.add_argument("--config", dest="sub_config", metavar="PATH",
                      help="config whose log folder to read")
     rev.add_argument("--log-dir", dest="sub_log_dir", metavar="DIR", help="log folder to read")
@@ -211,8 +214,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         log_dir = log_dir_flag or os.environ.get("SENSORTOP_LOG_DIR")
         if log_dir is None and not args.paths:
             log_dir = str(_log_dir(_load(config_flag), None))
+        if (args.export is None) != (args.output is None):
+            raise UsageError("review: --export and --output go together")
         return run_review(args.paths, args.sensor, args.since, args.until, args.plot, args.json,
-                          log_dir)
+                          log_dir, export=(args.export, args.output) if args.export else None)
     if command == "compact":
         return _compact(args, config_flag, log_dir_flag)
     _check_seed()

@@ -45,6 +45,7 @@ def run_review(
     now: datetime | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    export: tuple[str, str] | None = None,
 ) -> int:
     """Run the command; returns the exit code. ``now`` fixes the clock for relative times."""
     out = stdout or sys.stdout
@@ -97,6 +98,8 @@ def run_review(
               file=err)
     if not data.files and not as_json:
         print("sensortop review: no log files found", file=err)
+    if export is not None:
+        return _export(paths, sensors, since_ts, until_ts, *export, err)
     try:
         _write_result(out, data, summaries, since_ts, until_ts, plot, as_json)
     except BrokenPipeError:  # ``sensortop review | head``: the reader has all it wanted
@@ -125,6 +128,20 @@ def _write_result(out: TextIO, data: LogData, summaries: list[SensorSummary],
             chart = render_chart(data.series[name], size.columns, max(size.lines // 2, 12), color)
             out.write("\n" + (chart if color else _ANSI.sub("", chart)) + "\n")
     out.flush()
+
+
+def _export(paths: list[str], sensors: list[str] | None, since: float | None,
+            until: float | None, fmt: str, output: str, err: TextIO) -> int:
+    from sensortop.archive.export import export  # pyarrow loads only for an export
+
+    try:
+        written = export(paths, Path(output), fmt, sensors, since, until)
+    except OSError as exc:
+        print(f"sensortop review: cannot export to {printable(output)}: "
+              f"{exc.strerror or exc}", file=err)
+        return 1
+    print(f"exported {written:,} readings to {printable(output)}", file=err)
+    return 0
 
 
 def _quiet_stdout(out: TextIO) -> None:
