@@ -20,6 +20,8 @@ import pyarrow as pa
 from sensortop.archive.rows import LogRows
 from sensortop.logs.archive_names import ARCHIVE_VERSION, METADATA_KEY
 from sensortop.review.logdata import ALARMS, STATUSES
+from sensortop.review.moments import exact_sums, to_text
+from sensortop.review.summary import micros
 
 MAX_INTERVALS = 1000
 """Distinct reading intervals per sensor kept in the metadata (for summaries that read no
@@ -106,11 +108,13 @@ def sensor_stats(rows: LogRows) -> dict[str, dict[str, Any]]:
 
 
 def _stats(rows: LogRows, pick: np.ndarray) -> dict[str, Any]:
+    """One sensor's figures, merged by ``review.archive_summary`` across archives into the
+    very summary a full read gives (intervals in whole microseconds, as ``summary`` has them)."""
     ts, value, status, alarm = rows.ts[pick], rows.value[pick], rows.status[pick], \
         rows.alarm[pick]
     good = value[(status == 0) & ~np.isnan(value)]
-    ticks, unit = ts_ticks(ts)
-    steps = np.diff(ticks)
+    stamps = micros(ts)
+    steps = np.diff(stamps)
     intervals: dict[str, dict[str, int]] | None = {}
     for state in np.unique(alarm[:-1]).tolist() if len(steps) else []:
         found, counts = np.unique(steps[alarm[:-1] == state], return_counts=True)
@@ -119,21 +123,25 @@ def _stats(rows: LogRows, pick: np.ndarray) -> dict[str, Any]:
                                             strict=True))
     if intervals and sum(len(v) for v in intervals.values()) > MAX_INTERVALS:
         intervals = None
+    worst = int(np.argmax(steps)) if len(steps) else None
+    s1, s2 = exact_sums(good)
     return {
         "count": len(pick),
         "valid": len(good),
         "min": float(good.min()) if len(good) else None,
         "max": float(good.max()) if len(good) else None,
         "sum": math.fsum(good.tolist()) if len(good) else 0.0,
-        "sumsq": math.fsum((good * good).tolist()) if len(good) else 0.0,
+        "s1": to_text(s1),  # exact sums of the values and their squares: see review.moments
+        "s2": to_text(s2),
         "first": float(ts[0]),
         "last": float(ts[-1]),
-        "first_tick": int(ticks[0]),
-        "last_tick": int(ticks[-1]),
-        "tick": unit,
+        "first_us": int(stamps[0]),
+        "last_us": int(stamps[-1]),
         "last_alarm": ALARMS[int(alarm[-1])],
         "statuses": {name: int(n) for name, n in
                      zip(STATUSES, np.bincount(status, minlength=len(STATUSES)).tolist(),
                          strict=True)},
         "intervals": intervals,
+        "longest": None if worst is None else
+        [int(steps[worst]), float(ts[worst]), float(ts[worst + 1])],
     }

@@ -20,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from sensortop.review.blocks import LogPathError
+from sensortop.logs.archive_names import ARCHIVE_SUFFIX
+from sensortop.review.blocks import LogPathError, log_files
 from sensortop.review.formatting import alarm_text, duration, number, short_time
 from sensortop.review.logdata import LogData
 from sensortop.review.reader import read_logs
@@ -67,7 +68,10 @@ def run_review(
         paths = [log_dir]
     bar = _ProgressBar(err) if _wants_progress(err, paths) else None
     try:
-        data = read_logs(paths, sensors, since_ts, until_ts, progress=bar)
+        quick = None
+        if not plot and export is None and since_ts is None and until_ts is None:
+            quick = _from_metadata(paths, sensors)
+        data, summaries = quick or _read(paths, sensors, since_ts, until_ts, bar)
     except LogPathError as exc:
         print(f"sensortop review: {printable(str(exc))}", file=err)
         return 2
@@ -86,8 +90,7 @@ def run_review(
                   file=err)
         print(f"sensortop review: the logs have {_known_ids(data.sensor_ids)}", file=err)
         return 2
-    summaries = summarise(data)
-    for missing in sorted(set(sensors or ()) - set(data.series)):
+    for missing in sorted(set(sensors or ()) - {s.sensor for s in summaries}):
         print(f"sensortop review: no readings for sensor {missing!r}", file=err)
     if not summaries and data.lines and (since_ts is not None or until_ts is not None):
         now_ts = (now.timestamp() if now else time.time())
@@ -106,6 +109,24 @@ def run_review(
         _quiet_stdout(out)
         return 1
     return 0
+
+
+def _read(paths: list[str], sensors: list[str] | None, since: float | None,
+          until: float | None, bar: Callable[[int, int], None] | None
+          ) -> tuple[LogData, list[SensorSummary]]:
+    data = read_logs(paths, sensors, since, until, progress=bar)
+    return data, summarise(data)
+
+
+def _from_metadata(paths: list[str], sensors: list[str] | None
+                   ) -> tuple[LogData, list[SensorSummary]] | None:
+    """Whole archives, and nothing else: their summaries from metadata, without a row read."""
+    files = log_files(Path(p) for p in paths)
+    if not files or not all(f.name.endswith(ARCHIVE_SUFFIX) for f in files):
+        return None
+    from sensortop.review.archive_summary import summarise_archives  # pyarrow: lazily
+
+    return summarise_archives(files, set(sensors) if sensors is not None else None)
 
 
 def _write_result(out: TextIO, data: LogData, summaries: list[SensorSummary],
