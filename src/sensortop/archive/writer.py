@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sensortop.archive.rows import LogRows
@@ -51,13 +52,7 @@ def write_archive(log: Path, rows: LogRows, source: dict[str, Any]) -> Path:
     table = build_table(rows, meta)
     try:
         stage_hook("write")
-        with pq.ParquetWriter(temp, table.schema, compression="zstd",
-                              compression_level=COMPRESSION_LEVEL, use_dictionary=_DICTIONARY,
-                              write_statistics=True) as out:
-            for start in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
-                out.write_table(table.slice(start, ROW_GROUP_ROWS),
-                                row_group_size=ROW_GROUP_ROWS)
-                stage_hook("writing")  # a row group is out, the file is not whole yet
+        write_parquet(table, temp)
         stage_hook("fsync")
         _fsync(temp)
         stage_hook("verify")
@@ -71,6 +66,16 @@ def write_archive(log: Path, rows: LogRows, source: dict[str, Any]) -> Path:
             temp.unlink()
         raise
     return final
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """The archive layout: zstd, dictionaries, statistics, ``ROW_GROUP_ROWS`` a group."""
+    with pq.ParquetWriter(path, table.schema, compression="zstd",
+                          compression_level=COMPRESSION_LEVEL, use_dictionary=_DICTIONARY,
+                          write_statistics=True) as out:
+        for start in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
+            out.write_table(table.slice(start, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+            stage_hook("writing")  # a row group is out, the file is not whole yet
 
 
 def verify(path: Path, rows: LogRows) -> None:

@@ -114,7 +114,7 @@ def run_review(
 def _read(paths: list[str], sensors: list[str] | None, since: float | None,
           until: float | None, bar: Callable[[int, int], None] | None
           ) -> tuple[LogData, list[SensorSummary]]:
-    data = read_logs(paths, sensors, since, until, progress=bar)
+    data = read_logs(paths, sensors, since, until, progress=bar, processes=2)
     return data, summarise(data)
 
 

@@ -88,15 +88,21 @@ def _open_regular(path: Path) -> int:
     return fd
 
 
-def pieces(path: Path) -> Iterator[Piece]:
-    """Blocks of whole lines of ``path``. A line longer than ``MAX_LINE_BYTES`` is passed
-    over chunk by chunk (never held whole) and stands as one skipped line."""
+def pieces(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Piece]:
+    """Blocks of whole lines of ``path`` (of bytes ``start`` to ``stop``, both at line
+    starts). A line longer than ``MAX_LINE_BYTES`` is passed over chunk by chunk (never
+    held whole) and stands as one skipped line."""
     with os.fdopen(_open_regular(path), "rb", buffering=0) as stream:
         carry = b""
-        at_start = True
+        at_start = start == 0
         skipping = False  # inside an over-long line, looking for its end
+        if start:
+            stream.seek(start)
+        left = stop - start if stop is not None else None
         while True:
-            chunk = stream.read(BLOCK_SIZE)
+            chunk = stream.read(BLOCK_SIZE if left is None else min(BLOCK_SIZE, left))
+            if left is not None:
+                left -= len(chunk)
             read, eof = len(chunk), not chunk
             if skipping:
                 cut = chunk.find(b"\n")

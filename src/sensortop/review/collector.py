@@ -35,6 +35,7 @@ class Collector:
         self.torn = 0
         self.malformed = 0
         self.skipped: list[SkippedLine] = []
+        self.lines_seen = 0  # set by the reader: lines of the file read (blank ones too)
 
     def code(self, name: str) -> int:
         return self.codes.setdefault(name, len(self.codes))
@@ -128,6 +129,33 @@ class Collector:
             self.malformed += 1
         if len(self.skipped) < MAX_REPORTED:
             self.skipped.append(SkippedLine(path, line, reason, detail))
+
+    def state(self) -> tuple:
+        """What another process needs to ``absorb`` this collector's readings (pickles)."""
+        names = sorted(self.codes, key=self.codes.__getitem__)
+        columns = tuple(np.concatenate(c) for c in zip(*self.columns, strict=True)) \
+            if self.columns else None
+        return (names, self.units, self.errors, columns, self.lines, self.torn,
+                self.malformed, self.skipped, self.lines_seen)
+
+    def absorb(self, state: tuple, line_offset: int) -> None:
+        """Take the readings of the lines after this collector's (see ``state``)."""
+        names, units, errors, columns, lines, torn, malformed, skipped, _ = state
+        remap = np.array([self.code(n) for n in names], dtype=np.int32)
+        for code, text in units.items():
+            self.units[int(remap[code])] = text
+        for code, text in errors.items():
+            self.errors[int(remap[code])] = text
+        if columns is not None:
+            ts, value, status, alarm, sensor = columns
+            self.columns.append((ts, value, status, alarm, remap[sensor] if len(remap)
+                                 else sensor))
+        self.lines += lines
+        self.torn += torn
+        self.malformed += malformed
+        for skip in skipped[: max(0, MAX_REPORTED - len(self.skipped))]:
+            self.skipped.append(SkippedLine(skip.path, skip.line + line_offset, skip.reason,
+                                            skip.detail))
 
     def finish(
         self, files: list[Path], wanted: set[str] | None, since: float | None, until: float | None

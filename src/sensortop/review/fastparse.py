@@ -56,9 +56,22 @@ _STRING_BAD_RE = re.compile(rb'[\x00-\x1f"\\]')
 # Bytes no value may hold, besides a comma: with none of them a value is one
 # token (a number, null, or a syntax error), never a string or container.
 _NOT_IN_VALUE = (b'"', b"[", b"{")
-_HASH_MULTIPLIERS = (
-    np.random.default_rng(20261124).integers(1, 2**63, size=_MAX_NAME_WIDTH, dtype=np.uint64) | 1
-).astype(np.uint64)
+
+
+def _odd_multipliers(n: int, seed: int = 20261124) -> np.ndarray:
+    """Fixed odd 64-bit multipliers (splitmix64): importing numpy.random would cost
+    ``review``'s start-up 10 ms for this alone."""
+    out, state = [], seed
+    for _ in range(n):
+        state = (state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        out.append((z ^ (z >> 31)) | 1)
+    return np.array(out, dtype=np.uint64)
+
+
+_HASH_MULTIPLIERS = _odd_multipliers(_MAX_NAME_WIDTH)
 
 
 @dataclass(slots=True)

@@ -40,6 +40,7 @@ def read_logs(
     since: float | None = None,
     until: float | None = None,
     progress: Progress | None = None,
+    processes: int = 1,
 ) -> LogData:
     """Read log files, archives and folders (in run order) into per-sensor series.
 
@@ -50,6 +51,8 @@ def read_logs(
     keeps only those ids. Raises ``LogPathError`` for a path that does not
     exist or is neither a regular file nor a folder (a FIFO or a device
     would block or never end), and ``OSError`` for one that cannot be read.
+    ``processes=2`` parses a big log's second half in a forked child (only
+    for a process with no other threads: the command line).
     """
     files = log_files(Path(p) for p in paths)
     total = sum(p.stat().st_size for p in files)
@@ -67,7 +70,13 @@ def read_logs(
                     if progress is not None:
                         progress(done, total)
                     continue
-                for consumed in read_file_into(path, pool, collector):
+                if processes > 1:
+                    from sensortop.review.halves import read_in_halves
+
+                    parts = read_in_halves(path, pool, collector)
+                else:
+                    parts = read_file_into(path, pool, collector)
+                for consumed in parts:
                     done += consumed
                     if progress is not None:
                         progress(done, total)
@@ -80,8 +89,11 @@ def read_logs(
     return collector.finish(files, wanted, since, until)
 
 
-def read_file_into(path: Path, pool: ThreadPoolExecutor, collector: Collector) -> Iterator[int]:
-    """Parse ``path``'s blocks on ``pool`` and merge them in order; yield bytes done per block.
+def read_file_into(path: Path, pool: ThreadPoolExecutor, collector: Collector,
+                   start: int = 0, stop: int | None = None) -> Iterator[int]:
+    """Parse ``path``'s blocks (from byte ``start`` to ``stop``, both at line starts) on
+    ``pool`` and merge them in order; yield bytes done per block. Sets
+    ``collector.lines_seen`` to the lines read (blank ones too).
 
     numpy lets go of the GIL for most of the parsing, so the next block is
     parsed while this one is merged; at most a few blocks wait in memory.
@@ -99,7 +111,7 @@ def read_file_into(path: Path, pool: ThreadPoolExecutor, collector: Collector) -
                                    *future.result())
 
     try:
-        for piece in pieces(path):
+        for piece in pieces(path, start, stop):
             future = None
             if piece.kind == "lines":
                 # A small block (a short rotated part) is parsed here: handing it to a
@@ -115,6 +127,7 @@ def read_file_into(path: Path, pool: ThreadPoolExecutor, collector: Collector) -
             piece, future = pending.popleft()
             first_line += merge(piece, future)
             yield piece.consumed
+        collector.lines_seen = first_line - 1
     finally:
         for _, future in pending:
             if future is not None:
