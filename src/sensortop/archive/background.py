@@ -81,7 +81,7 @@ class BackgroundCompactor:
             report = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
         except (ValueError, IndexError):
             text = err.decode("utf-8", "replace").strip().splitlines()
-            self.problems.append(f"compaction failed: {text[-1] if text else 'no report'}")
+            self.problems.append(f"the pass failed: {text[-1] if text else 'no report'}")
             return
         self.archived += len(report["archived"])
         self.removed += report["removed"]
@@ -93,7 +93,7 @@ class BackgroundCompactor:
             try:
                 await self.run_once()
             except OSError as exc:  # cannot start a process: say so, try again later
-                self.problems.append(f"cannot start compaction: {exc}")
+                self.problems.append(f"cannot start a pass: {exc}")
             await asyncio.sleep(self.every)
 
     @property
