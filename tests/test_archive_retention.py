@@ -68,12 +68,18 @@ def test_a_pass_reports_what_it_removed(tmp_path: Path) -> None:
     log = write_log(tmp_path / "sensortop-20261001-000000.jsonl", readings(200))
     old(log, 40 * DAY)
     stale = _run(tmp_path, "20250101-000000", 500, size=5000, suffix=".parquet")
+    ancient = write_log(tmp_path / "sensortop-20240101-000000.jsonl", readings(50))
+    old(ancient, 400 * DAY)
     report = compact(tmp_path, Settings(keep_jsonl_days=30, retain_days=365))
-    assert [r.why for r in report.removed] == ["archived", "retain_days"]
+    assert [(r.path.name, r.why) for r in report.removed] == [
+        ("sensortop-20240101-000000.jsonl", "archived"),
+        ("sensortop-20261001-000000.jsonl", "archived"),
+        ("sensortop-20240101-000000.parquet", "retain_days"),  # keeps its log's age
+        ("sensortop-20250101-000000.parquet", "retain_days")]
     assert not log.exists() and not stale.exists()
     assert log.with_suffix(".parquet").exists()
-    assert removed_text(report).startswith("removed 2 files (0.0 MB): 1 archived log, "
-                                           "1 past retain_days")
+    assert removed_text(report).startswith("removed 4 files (0.1 MB): 2 archived logs, "
+                                           "2 past retain_days")
 
 
 def test_retention_fields_are_validated_with_their_place(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ def write_archive(log: Path, rows: LogRows, source: dict[str, Any]) -> Path:
     try:
         stage_hook("write")
         write_parquet(table, temp)
+        # The archive keeps its log's modification time: retention judges the readings' age.
+        os.utime(temp, ns=(time.time_ns(), source["mtime_ns"]))
         stage_hook("fsync")
         _fsync(temp)
         stage_hook("verify")

@@ -12,12 +12,12 @@ import contextlib
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TextIO
 
 from sensortop.archive.compact import Report, compact
 from sensortop.archive.retention import Settings
+from sensortop.cli.progress import ProgressBar
 from sensortop.model.specs import MonitorSpec
 from sensortop.model.words import count_of
 
@@ -100,32 +100,19 @@ def _print_report(report: Report, err: TextIO) -> None:
 
 
 class _Progress:
-    """A bar on a terminal (redrawn at most ten times a second); one line a file otherwise."""
+    """The bar on a terminal; one line a file otherwise."""
 
-    def __init__(self, stream: TextIO, tty: bool, width: int = 30) -> None:
-        self.stream, self.tty, self.width = stream, tty, width
-        self.last = 0.0
+    def __init__(self, stream: TextIO, tty: bool) -> None:
+        self.stream, self.tty = stream, tty
+        self.bar = ProgressBar(stream, "compacting")
         self.name = ""
-        self.drawn = False
 
     def __call__(self, name: str, done: int, total: int) -> None:
-        if not self.tty:
-            if name != self.name:
-                self.name = name
-                print(f"compacting {name} ...", file=self.stream, flush=True)
-            return
-        now = time.monotonic()
-        if now - self.last < 0.1 and done < total:
-            return
-        self.last = now
-        share = done / total if total else 1.0
-        filled = int(share * self.width)
-        self.stream.write(f"\rcompacting [{'#' * filled}{'.' * (self.width - filled)}] "
-                          f"{share:4.0%} {done / 1e6:,.0f}/{total / 1e6:,.0f} MB {name[:40]}")
-        self.stream.flush()
-        self.drawn = True
+        if self.tty:
+            self.bar(done, total, name)
+        elif name != self.name:
+            self.name = name
+            print(f"compacting {name} ...", file=self.stream, flush=True)
 
     def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r" + " " * (self.width + 80) + "\r")
-            self.stream.flush()
+        self.bar.close()

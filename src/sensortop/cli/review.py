@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from sensortop.cli.progress import ProgressBar
 from sensortop.logs.archive_names import ARCHIVE_SUFFIX
 from sensortop.review.blocks import LogPathError, log_files
 from sensortop.review.formatting import alarm_text, duration, number, short_time
@@ -66,7 +67,7 @@ def run_review(
                   "(pass PATH, --log-dir or SENSORTOP_LOG_DIR)", file=err)
             return 2
         paths = [log_dir]
-    bar = _ProgressBar(err) if _wants_progress(err, paths) else None
+    bar = ProgressBar(err, "reading logs") if _wants_progress(err, paths) else None
     try:
         quick = None
         if not plot and export is None and since_ts is None and until_ts is None:
@@ -292,34 +293,6 @@ def _wants_progress(err: TextIO, paths: list[str]) -> bool:
         except OSError:
             continue
     return total >= PROGRESS_MIN_BYTES
-
-
-class _ProgressBar:
-    """A one-line bar on a terminal's stderr, redrawn at most ten times a second."""
-
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream = stream
-        self.width = width
-        self.last = 0.0
-        self.drawn = False
-        self.clock: Callable[[], float] = time.monotonic
-
-    def __call__(self, done: int, total: int) -> None:
-        now = self.clock()
-        if now - self.last < 0.1 and done < total:
-            return
-        self.last = now
-        share = done / total if total else 1.0
-        filled = int(share * self.width)
-        self.stream.write(f"\rreading logs [{'#' * filled}{'.' * (self.width - filled)}] "
-                          f"{share:4.0%} {done / 1e6:.0f}/{total / 1e6:.0f} MB")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r" + " " * (self.width + 40) + "\r")
-            self.stream.flush()
 
 
 def _warn_skipped(data: LogData, err: TextIO) -> None:
