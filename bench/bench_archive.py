@@ -41,10 +41,13 @@ POLARS = """
 import polars as pl, sys
 ok = pl.col("status") == "ok"
 frame = {source}
-print(frame.group_by("sensor").agg(pl.len(), pl.col("ts").min(), pl.col("ts").max(),
-      ok.sum(), (pl.col("status") == "timeout").sum(), (pl.col("status") == "error").sum(),
-      pl.col("value").filter(ok).min(), pl.col("value").filter(ok).max(),
-      pl.col("value").filter(ok).mean(), pl.col("value").filter(ok).std()){collect}.sort("sensor"))
+good = pl.col("value").filter(ok)
+print(frame.group_by("sensor").agg(pl.len(), pl.col("ts").min().alias("first"),
+      pl.col("ts").max().alias("last"), ok.sum().alias("ok"),
+      (pl.col("status") == "timeout").sum().alias("timeout"),
+      (pl.col("status") == "error").sum().alias("error"), good.min().alias("min"),
+      good.max().alias("max"), good.mean().alias("mean"),
+      good.std().alias("std")){collect}.sort("sensor"))
 """
 
 

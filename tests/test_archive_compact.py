@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -280,3 +281,25 @@ def test_export_writes_the_same_selection_from_a_log_and_from_its_archive(
         text = (tmp_path / "jsonl.csv").read_text(encoding="utf-8").splitlines()
         assert text[0] == '"ts","sensor","value","units","status","error","alarm"'
         assert text[1].startswith(f'"{format_line(first).split(chr(34))[3]}","{first.sensor}",')
+
+
+def test_a_damaged_or_foreign_parquet_file_is_a_clear_error_not_a_traceback(
+        tmp_path: Path) -> None:
+    write_log(tmp_path / "sensortop-20261124-140307.jsonl", readings(100))
+    archive = compact(tmp_path, Settings(keep_jsonl_days=0)).archived[0][0]
+    (tmp_path / "export.parquet").write_bytes(b"not parquet")  # not a run's name: not read
+    (tmp_path / "events-20261124-140307.jsonl").write_text('{"alarm": "hi"}\n')  # a journal
+    assert _review(tmp_path)["lines"] == 100
+    blob = archive.read_bytes()
+    for damaged in (blob[: len(blob) // 2], b"PAR1" + bytes(100) + b"PAR1"):
+        archive.write_bytes(damaged)
+        out, err = io.StringIO(), io.StringIO()
+        code = run_review([str(tmp_path)], None, None, None, False, True, None, stdout=out,
+                          stderr=err)
+        assert code == 1 and "not a readable sensortop archive" in err.getvalue()
+    plain = tmp_path / "plain.parquet"
+    pq.write_table(pa.table({"x": [1]}), plain)
+    err = io.StringIO()
+    assert run_review([str(plain)], None, None, None, False, True, None,
+                      stdout=io.StringIO(), stderr=err) == 1
+    assert "not a sensortop archive" in err.getvalue()

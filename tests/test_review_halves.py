@@ -14,6 +14,10 @@ from test_archive_compact import readings, write_log
 
 def test_two_halves_read_like_one(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(halves, "MIN_BYTES", 0)
+    monkeypatch.setattr(halves, "MIN_CPUS", 1)
+    forks = []
+    real_fork = halves.os.fork
+    monkeypatch.setattr(halves.os, "fork", lambda: forks.append(1) or real_fork())
     items = readings(4000)
     log = write_log(tmp_path / "sensortop-20261124-140307.jsonl", items[:2000],
                     b"garbage one\n\n")
@@ -29,4 +33,4 @@ def test_two_halves_read_like_one(tmp_path: Path, monkeypatch) -> None:
     assert [(s.line, s.reason) for s in one.skipped] == \
         [(s.line, s.reason) for s in two.skipped] == \
         [(2001, "malformed"), (4003, "malformed"), (4004, "torn")]
-    assert one.sensor_ids == two.sensor_ids
+    assert one.sensor_ids == two.sensor_ids and forks == [1]

@@ -53,14 +53,17 @@ def run_sort_key(path: Path) -> tuple[str, int, str]:
 
 
 def expand_run_files(paths: list[Path]) -> list[Path]:
-    """Logs and archives to read: a folder stands for its ``*.jsonl`` and ``*.parquet``
-    files; a log whose archive sits beside it is read from the archive only (an archive
-    gets its name only once verified). Sorted in run order."""
+    """Logs and archives to read: a folder stands for its ``*.jsonl`` files (not the
+    alarm journals) and its archives (``sensortop-*.parquet``: not any Parquet file, such
+    as an export); a log whose archive sits beside it is read from the archive only (an
+    archive gets its name only once verified). Files given stay. Sorted in run order."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(p for p in path.iterdir()
-                         if p.suffix in (".jsonl", ARCHIVE_SUFFIX) and p.is_file())
+                         if (p.suffix == ".jsonl" and not EVENTS_FILE.match(p.name)
+                             or RUN_FILE.match(p.name) and p.suffix == ARCHIVE_SUFFIX)
+                         and p.is_file())
         else:
             found.append(path)
     unique = list(dict.fromkeys(found))

@@ -62,14 +62,28 @@ def read_columns(path: Path, wanted: set[str] | None = None, since: float | None
     """The readings of the row groups that may match, and the archive's metadata."""
     try:
         file = pq.ParquetFile(path)
-    except pa.ArrowInvalid as exc:
-        raise ArchiveError(0, f"not a readable Parquet file ({exc})", str(path)) from None
-    meta = archive_meta(file, path)
-    scale = _UNIT_SCALE[meta["ts_unit"]]
-    groups = [i for i in range(file.num_row_groups)
-              if _may_match(file.metadata.row_group(i), wanted, since, until, scale)]
-    table = file.read_row_groups(groups, columns=["ts", "sensor", "value", "status", "alarm"])
-    return _columns(table, scale), meta
+        meta = archive_meta(file, path)
+        scale = _UNIT_SCALE[meta["ts_unit"]]
+        groups = [i for i in range(file.num_row_groups)
+                  if _may_match(file.metadata.row_group(i), wanted, since, until, scale)]
+        table = file.read_row_groups(groups, columns=["ts", "sensor", "value", "status",
+                                                      "alarm"])
+        return _columns(table, scale), meta
+    except ArchiveError:
+        raise
+    except OSError as exc:
+        if exc.errno is not None:  # the disk's own error: said as for any file
+            raise
+        raise ArchiveError(0, f"not a readable sensortop archive ({_short(exc)})",
+                           str(path)) from None
+    except (pa.ArrowException, KeyError, ValueError, TypeError) as exc:
+        raise ArchiveError(0, f"not a readable sensortop archive ({_short(exc)})",
+                           str(path)) from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def add_archive(path: Path, collector: Collector, wanted: set[str] | None,

@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sensortop.logs.archive_names import ARCHIVE_SUFFIX, ARCHIVE_VERSION, METADATA_KEY
@@ -36,11 +37,12 @@ def summarise_archives(files: list[Path], wanted: set[str] | None
         return None
     metas = []
     for path in files:
-        raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY)
-        if raw is None:
-            return None
-        meta = json.loads(raw)
-        if meta.get("version") != ARCHIVE_VERSION:
+        try:
+            raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY)
+            meta = json.loads(raw) if raw is not None else None
+        except (OSError, ValueError, pa.ArrowException):
+            return None  # a full read names what is wrong with it
+        if meta is None or meta.get("version") != ARCHIVE_VERSION:
             return None
         metas.append(meta)
     data = LogData(files=files, series={})
@@ -61,7 +63,10 @@ def summarise_archives(files: list[Path], wanted: set[str] | None
         parts = [p for p in per_sensor[name] if p["count"]]
         if not parts:
             continue
-        merged = _merge(name, per_sensor[name], parts)
+        try:
+            merged = _merge(name, per_sensor[name], parts)
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            return None  # metadata not as this version writes it: read the rows
         if merged is None:
             return None
         summaries.append(merged)
