@@ -61,8 +61,8 @@ def expand_run_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(p for p in path.iterdir()
-                         if (p.suffix == ".jsonl" and not EVENTS_FILE.match(p.name)
-                             or RUN_FILE.match(p.name) and p.suffix == ARCHIVE_SUFFIX)
+                         if ((p.suffix == ".jsonl" and not EVENTS_FILE.match(p.name))
+                             or (RUN_FILE.match(p.name) and p.suffix == ARCHIVE_SUFFIX))
                          and p.is_file())
         else:
             found.append(path)
