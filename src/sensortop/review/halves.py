@@ -1,11 +1,11 @@
-"""Reading one big log on two cores: a forked child parses the second half.
+"""Reading one big log on more cores: a forked child parses the second half.
 
 Threads share one GIL, and parsing a block holds it part of the time; a
-second process does not. Worth it from four cores on (see ``MIN_CPUS``).
-The child reads from the first line start after the middle, and hands its collector back through a pipe; its lines are numbered
-on from the parent's. Only for the command line (``review``), whose process
-has no other threads to fork with; if the child fails, the parent reads that
-half itself.
+second process does not. Worth it from four cores on (see ``MIN_CPUS``). The
+child reads from the first line start after the middle and hands its
+collector back through a pipe; its lines are numbered on from the parent's.
+Only for the command line (``review``), whose process has no other threads to
+fork with; if the child fails, the parent reads that half itself.
 """
 
 from __future__ import annotations
