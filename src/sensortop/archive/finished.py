@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import time
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no locks; the idle rule alone decides
+    fcntl = None  # type: ignore[assignment]
 
 from sensortop.logs.archive_names import EVENTS_FILE, RUN_FILE, run_sort_key, run_stem
 
@@ -24,6 +28,8 @@ IDLE_SECONDS = 600.0
 
 def held(path: Path) -> bool:
     """Whether some process holds a lock on ``path`` (a recorder writing it)."""
+    if fcntl is None:
+        return False
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
