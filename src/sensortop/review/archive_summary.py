@@ -14,19 +14,18 @@ None, and the caller reads the rows.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections import Counter
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sensortop.logs.archive_names import ARCHIVE_SUFFIX, ARCHIVE_VERSION, METADATA_KEY
 from sensortop.review.logdata import ALARMS, STATUSES, LogData, SkippedLine
-from sensortop.review.moments import from_text, mean_std_of_sums
+from sensortop.review.moments import mean_std_of_sums, sum_texts
 from sensortop.review.summary import GAP_FACTOR, Gaps, SensorSummary
 
 
@@ -39,7 +38,7 @@ def summarise_archives(files: list[Path], wanted: set[str] | None
     for path in files:
         try:
             raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY)
-            meta = json.loads(raw) if raw is not None else None
+            meta = orjson.loads(raw) if raw is not None else None
         except (OSError, ValueError, pa.ArrowException):
             return None  # a full read names what is wrong with it
         if meta is None or meta.get("version") != ARCHIVE_VERSION:
@@ -80,20 +79,22 @@ def _merge(name: str, every: list[dict[str, Any]], parts: list[dict[str, Any]]
     for before, after in itertools.pairwise(parts):
         if after["first_us"] < before["last_us"]:
             return None  # overlapping in time: only a full read orders them
-    per_state: dict[str, Counter[int]] = {a: Counter() for a in ALARMS}
+    raw: dict[str, Counter[str]] = {a: Counter() for a in ALARMS}  # keys as the JSON has them
     longest: tuple[int, float, float] | None = None
     previous: dict[str, Any] | None = None
     for part in parts:
         if previous is not None:
             step = part["first_us"] - previous["last_us"]
-            per_state[previous["last_alarm"]][step] += 1
+            raw[previous["last_alarm"]][str(step)] += 1
             longest = _longer(longest, (step, previous["last"], part["first"]))
         for state, counts in part["intervals"].items():
-            per_state[state].update({int(k): v for k, v in counts.items()})
+            raw[state].update(counts)
         if part["longest"] is not None:
             step, start, end = part["longest"]
             longest = _longer(longest, (int(step), float(start), float(end)))
         previous = part
+    per_state = {state: Counter({int(k): v for k, v in counts.items()})
+                 for state, counts in raw.items()}
     every_step: Counter[int] = Counter()
     for counts in per_state.values():
         every_step.update(counts)
@@ -160,9 +161,8 @@ def _middle(counts: Counter[int]) -> float | None:
 
 def _mean_std(parts: list[dict[str, Any]]) -> tuple[float | None, float | None]:
     n = sum(p["valid"] for p in parts)
-    total = sum((from_text(p["s1"]) for p in parts), Fraction(0))
-    squares = sum((from_text(p["s2"]) for p in parts), Fraction(0))
-    mean, std = mean_std_of_sums(n, total, squares)
+    mean, std = mean_std_of_sums(n, sum_texts([p["s1"] for p in parts]),
+                                 sum_texts([p["s2"] for p in parts]))
     return _finite(mean), _finite(std)
 
 
