@@ -84,19 +84,22 @@ def _print_report(report: Report, err: TextIO) -> None:
         print("sensortop compact: another compaction is running in this folder", file=err)
         return
     for archive, before, after in report.archived:
-        ratio = before / after if after else 0.0
-        print(f"archived {archive.name} ({before / 1e6:,.1f} MB of JSON Lines -> "
-              f"{after / 1e6:,.1f} MB, {ratio:.0f}x smaller)", file=err)
+        smaller = f", {before / after:.0f}x smaller" if 0 < after < before else ""
+        print(f"archived {archive.name} ({_size(before)} of JSON Lines -> {_size(after)}"
+              f"{smaller})", file=err)
     if report.skipped:
         print(f"  {report.skipped:,} torn or malformed line(s) found; counted in the "
               f"archives' metadata", file=err)
     for removal in report.removed:
-        print(f"removed {removal.path.name} ({removal.size / 1e6:,.1f} MB, {removal.why})",
-              file=err)
+        print(f"removed {removal.path.name} ({_size(removal.size)}, {removal.why})", file=err)
     for problem in report.problems:
         print(f"sensortop compact: {problem}", file=err)
     if not report.archived and not report.removed and not report.problems:
         print("nothing to compact or remove", file=err)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n / 1e3:,.1f} kB"
 
 
 class _Progress:
