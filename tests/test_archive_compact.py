@@ -209,10 +209,18 @@ async def test_the_recorder_holds_its_open_part_and_rotated_parts_are_finished(
         report = compact(tmp_path, Settings(keep_jsonl_days=0))
         assert len(report.archived) == len(done)
         assert open_part is not None and open_part.exists()
+        assert report.removed == [] and all(p.exists() for p in done)  # the run goes on
     finally:
         await recorder.stop()
+    assert recorder.lost == 0 and recorder.error is None
     data = read_logs([tmp_path])
     assert len(data.series["s"].ts) == 200
+    for part in recorder.paths:  # the run has ended, a while ago
+        old(part)
+    report = compact(tmp_path, Settings(keep_jsonl_days=0))
+    assert not report.problems and len(report.removed) == len(recorder.paths)
+    assert all(p.with_suffix(".parquet").exists() and not p.exists() for p in recorder.paths)
+    assert len(read_logs([tmp_path]).series["s"].ts) == 200
 
 
 def test_a_stale_half_archive_is_removed_and_the_pass_redone(tmp_path: Path) -> None:

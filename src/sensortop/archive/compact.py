@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from sensortop.archive.finished import finished_logs
+from sensortop.archive.finished import current_runs, finished_logs, run_files
 from sensortop.archive.retention import DAY, Removal, Settings, plan_retention
 from sensortop.archive.rows import read_rows
 from sensortop.archive.writer import VerifyError, stage_hook, write_archive
-from sensortop.logs.archive_names import METADATA_KEY, TEMP_MARK, archive_path
+from sensortop.logs.archive_names import METADATA_KEY, TEMP_MARK, archive_path, run_stem
 
 try:
     import fcntl
@@ -108,7 +108,11 @@ def compact(folder: Path, settings: Settings, protect: set[str] = frozenset(),  
                 if made is not None:
                     report.archived.append(made[:3])
                     report.skipped += made[3]
-        report.removed.extend(_remove(_expired_logs(logs, settings, now), report))
+        # A run still going keeps its parts, archived or not, until it ends: its
+        # recorder counts a part that vanished as readings lost.
+        current = current_runs(run_files(folder), set(protect), now)
+        ended = [p for p in logs if run_stem(p) not in current]
+        report.removed.extend(_remove(_expired_logs(ended, settings, now), report))
         report.removed.extend(_remove(plan_retention(folder, settings, set(protect), now),
                                       report))
     return report
