@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders")
     rev.add_argument("--sensor", action="append", metavar="ID", help="only these sensors")
     rev.add_argument("--plot", action="store_true", help="draw charts in the terminal")
+    rev.add_argument("--export", choices=("csv", "parquet"),
+                     help="write the selected readings, every field, to --output")
+    rev.add_argument("--output", metavar="PATH", help="the file --export writes")
     _log_reading_flags(rev)
 
     kpi = sub.add_parser("alarms", help="alarm KPIs from the alarm journals (ISA-18.2)")
@@ -122,6 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
                       help="PUG REST base URL")
     look.add_argument("--json", action="store_true",
                       help="print a JSON array with one object per name")
+
+    comp = sub.add_parser("compact", help="archive finished logs as Parquet; apply retention")
+    comp.add_argument("folder", nargs="?", metavar="LOGDIR",
+                      help="log folder (default: --log-dir, SENSORTOP_LOG_DIR or the config's)")
+    comp.add_argument("--config", dest="sub_config", metavar="PATH",
+                      help="config whose log folder and [monitor] retention to use")
+    for flag in ("keep-jsonl-days", "retain-days", "retain-gb", "retain-events-days"):
+        comp.add_argument(f"--{flag}", type=_non_negative, metavar="N",
+                          help=f"[monitor] {flag.replace('-', '_')} for this pass")
+    comp.add_argument("--protect", action="append", default=[], metavar="RUN",
+                      help=argparse.SUPPRESS)  # the caller's own run (record, dashboard)
+    comp.add_argument("--background", action="store_true", help=argparse.SUPPRESS)
+    comp.add_argument("--json", action="store_true", help="print a JSON report on stdout")
 
     check = sub.add_parser("check-config", help="validate a config file")
     check.add_argument("path", metavar="PATH")
@@ -265,8 +281,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             return run_alarms(args.paths, args.since, args.until, args.json, log_dir)
         with deferred_interrupt():
             from sensortop.cli.review import run_review
+        if (args.export is None) != (args.output is None):
+            raise UsageError("review: --export and --output go together")
         return run_review(args.paths, args.sensor, args.since, args.until, args.plot, args.json,
-                          log_dir)
+                          log_dir, export=(args.export, args.output) if args.export else None)
+    if command == "compact":
+        return _compact(args, config_flag, log_dir_flag)
     if command == "serve":
         with deferred_interrupt():
             from sensortop.cli.serve import run_serve
@@ -323,6 +343,27 @@ def _dispatch(args: argparse.Namespace) -> int:
         from sensortop.tui.launch import run_dashboard
     return run_dashboard(config, log_dir=log_dir, pubchem_url=_pubchem_url(args),
                          theme=args.theme)
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0; got {text!r}")
+    return value
+
+
+def _compact(args: argparse.Namespace, config_flag: str | None, log_dir_flag: str | None) -> int:
+    with deferred_interrupt():
+        from sensortop.cli.compact import run_compact, settings_from
+
+    config = _load(config_flag)
+    folder = Path(args.folder) if args.folder else _log_dir(config, log_dir_flag)
+    settings = settings_from(config.monitor, args.keep_jsonl_days, args.retain_days or None,
+                             args.retain_gb or None, args.retain_events_days or None)
+    return run_compact(folder, settings, args.protect, args.json, args.background)
 
 
 def _load(flag: str | None, need_sensors: bool = False) -> Config:

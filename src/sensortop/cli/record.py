@@ -20,7 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from sensortop.archive.background import BackgroundCompactor
 from sensortop.config.problems import ConfigError
+from sensortop.logs.archive_names import run_stem
 from sensortop.logs.wording import show
 from sensortop.model.specs import Config
 from sensortop.model.words import count_of
@@ -81,8 +83,12 @@ async def _record(config: Config, log_dir: Path | None, duration: float | None,
         running = replace(config, monitor=replace(config.monitor, log_dir=session.log_dir))
         reloader = Reloader(session.engine, running, reload,
                             lambda result: _print_lines(result.describe(), out, progress))
+    compactor = BackgroundCompactor(
+        session.recorder.log_dir, config.monitor,
+        lambda: run_stem(session.recorder.path) if session.recorder.path else None)
     try:
         await session.start()
+        compactor.start()
         gc.freeze()  # the engine's long-lived setup: no full collection walks it again
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
               f"{show(session.recorder.path)}", file=out, flush=True)
@@ -99,12 +105,15 @@ async def _record(config: Config, log_dir: Path | None, duration: float | None,
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signal.SIGHUP, _ignore)  # no more reloads
             await reloader.idle()  # a reload under way finishes before sampling stops
+        await compactor.stop()
         reports = await session.stop()
         _remove_signal_handlers(loop)
         logging.getLogger("sensortop").removeHandler(handler)
     print(summary(session, time.monotonic() - started), file=out, flush=True)
     if reloader is not None and reloader.results:
         print(_reloads_text(reloader), file=out, flush=True)
+    if compactor.note:
+        print(compactor.note, file=out, flush=True)
     if reports[0].failed or (reports[0].undelivered and not session.recorder.error):
         print(f"log {session.primary.name}: {reports[0].undelivered:,} readings not written "
               f"({reports[0].error or 'no reason given'})", file=out, flush=True)

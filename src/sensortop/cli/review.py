@@ -20,7 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from sensortop.review.blocks import LogPathError
+from sensortop.cli.progress import ProgressBar
+from sensortop.logs.archive_names import ARCHIVE_SUFFIX
+from sensortop.review.blocks import LogPathError, log_files
 from sensortop.review.formatting import alarm_text, duration, number, short_time
 from sensortop.review.journal import Journal
 from sensortop.review.logdata import LogData
@@ -46,6 +48,7 @@ def run_review(
     now: datetime | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    export: tuple[str, str] | None = None,
 ) -> int:
     """Run the command; returns the exit code. ``now`` fixes the clock for relative times."""
     out = stdout or sys.stdout
@@ -60,9 +63,12 @@ def run_review(
                   "(pass PATH, --log-dir or SENSORTOP_LOG_DIR)", file=err)
             return 2
         paths = [log_dir]
-    bar = _ProgressBar(err) if _wants_progress(err, paths) else None
+    bar = ProgressBar(err, "reading logs") if _wants_progress(err, paths) else None
     try:
-        data = read_logs(paths, sensors, since_ts, until_ts, progress=bar)
+        quick = None
+        if not plot and export is None and since_ts is None and until_ts is None:
+            quick = _from_metadata(paths, sensors)
+        data, summaries = quick or _read(paths, sensors, since_ts, until_ts, bar)
     except LogPathError as exc:
         print(f"sensortop review: {printable(str(exc))}", file=err)
         return 2
@@ -81,8 +87,7 @@ def run_review(
                   file=err)
         print(f"sensortop review: the logs have {_known_ids(data.sensor_ids)}", file=err)
         return 2
-    summaries = summarise(data)
-    for missing in sorted(set(sensors or ()) - set(data.series)):
+    for missing in sorted(set(sensors or ()) - {s.sensor for s in summaries}):
         print(f"sensortop review: no readings for sensor {missing!r}", file=err)
     if not summaries and data.lines and (since_ts is not None or until_ts is not None):
         now_ts = (now.timestamp() if now else time.time())
@@ -93,12 +98,32 @@ def run_review(
               file=err)
     if not data.files and not as_json:
         print("sensortop review: no log files found", file=err)
+    if export is not None:
+        return _export(paths, sensors, since_ts, until_ts, *export, err)
     try:
         _write_result(out, data, summaries, since_ts, until_ts, plot, as_json)
     except BrokenPipeError:  # ``sensortop review | head``: the reader has all it wanted
         _quiet_stdout(out)
         return 1
     return 0
+
+
+def _read(paths: list[str], sensors: list[str] | None, since: float | None,
+          until: float | None, bar: Callable[[int, int], None] | None
+          ) -> tuple[LogData, list[SensorSummary]]:
+    data = read_logs(paths, sensors, since, until, progress=bar, processes=2)
+    return data, summarise(data)
+
+
+def _from_metadata(paths: list[str], sensors: list[str] | None
+                   ) -> tuple[LogData, list[SensorSummary]] | None:
+    """Whole archives, and nothing else: their summaries from metadata, without a row read."""
+    files = log_files(Path(p) for p in paths)
+    if not files or not all(f.name.endswith(ARCHIVE_SUFFIX) for f in files):
+        return None
+    from sensortop.review.archive_summary import summarise_archives  # pyarrow: lazily
+
+    return summarise_archives(files, set(sensors) if sensors is not None else None)
 
 
 def _write_result(out: TextIO, data: LogData, summaries: list[SensorSummary],
@@ -121,6 +146,20 @@ def _write_result(out: TextIO, data: LogData, summaries: list[SensorSummary],
             chart = render_chart(data.series[name], size.columns, max(size.lines // 2, 12), color)
             out.write("\n" + (chart if color else _ANSI.sub("", chart)) + "\n")
     out.flush()
+
+
+def _export(paths: list[str], sensors: list[str] | None, since: float | None,
+            until: float | None, fmt: str, output: str, err: TextIO) -> int:
+    from sensortop.archive.export import export  # pyarrow loads only for an export
+
+    try:
+        written = export(paths, Path(output), fmt, sensors, since, until)
+    except OSError as exc:
+        print(f"sensortop review: cannot export to {printable(output)}: "
+              f"{exc.strerror or exc}", file=err)
+        return 1
+    print(f"exported {written:,} readings to {printable(output)}", file=err)
+    return 0
 
 
 def _quiet_stdout(out: TextIO) -> None:
@@ -250,34 +289,6 @@ def _wants_progress(err: TextIO, paths: list[str]) -> bool:
         except OSError:
             continue
     return total >= PROGRESS_MIN_BYTES
-
-
-class _ProgressBar:
-    """A one-line bar on a terminal's stderr, redrawn at most ten times a second."""
-
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream = stream
-        self.width = width
-        self.last = 0.0
-        self.drawn = False
-        self.clock: Callable[[], float] = time.monotonic
-
-    def __call__(self, done: int, total: int) -> None:
-        now = self.clock()
-        if now - self.last < 0.1 and done < total:
-            return
-        self.last = now
-        share = done / total if total else 1.0
-        filled = int(share * self.width)
-        self.stream.write(f"\rreading logs [{'#' * filled}{'.' * (self.width - filled)}] "
-                          f"{share:4.0%} {done / 1e6:.0f}/{total / 1e6:.0f} MB")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r" + " " * (self.width + 40) + "\r")
-            self.stream.flush()
 
 
 def parse_window(since: str | None, until: str | None, now: datetime | None, command: str,

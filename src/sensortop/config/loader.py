@@ -37,6 +37,17 @@ MONITOR_FIELDS: tuple[Field, ...] = (
     Field("rotate_mb", float, 100.0, "start a new numbered log file past this size",
           minimum=0.001, maximum=1_000_000),
     Field("title", str, "", "title shown in the dashboard header", one_line=True),
+    Field("keep_jsonl_days", float, 7.0, "days a JSON Lines log is kept once archived as "
+          "Parquet (0: removed as soon as its archive is verified)", minimum=0.0,
+          maximum=36_500),
+    Field("retain_days", float, None, "days logs and archives are kept (default: forever)",
+          minimum=0.0, exclusive_minimum=True, maximum=36_500, optional=True),
+    Field("retain_gb", float, None, "GB the logs and archives may fill; the oldest go "
+          "first (default: no limit)", minimum=0.0, exclusive_minimum=True,
+          maximum=1_000_000, optional=True),
+    Field("retain_events_days", float, None, "days alarm journals are kept "
+          "(default: forever)", minimum=0.0, exclusive_minimum=True, maximum=36_500,
+          optional=True),
 )
 
 SENSOR_FIELDS: tuple[Field, ...] = (
@@ -173,6 +184,10 @@ def _parse_monitor(raw: Any, file: str, problems: list[Problem]) -> MonitorSpec:
         history=values.get("history", 600),
         rotate_mb=values.get("rotate_mb", 100.0),
         title=values.get("title", ""),
+        keep_jsonl_days=values.get("keep_jsonl_days", 7.0),
+        retain_days=values.get("retain_days"),
+        retain_gb=values.get("retain_gb"),
+        retain_events_days=values.get("retain_events_days"),
     )
 
 

@@ -24,7 +24,7 @@ import aiofiles
 
 from sensortop.logs.files import new_run_stem, part_path
 from sensortop.logs.io_thread import DaemonExecutor
-from sensortop.logs.safe_open import NotRegularFile, open_part
+from sensortop.logs.safe_open import NotRegularFile, mark_writing, open_part
 from sensortop.logs.wording import reason, show
 
 # The recorder's messages keep the one logger name they always had.
@@ -225,6 +225,7 @@ class PartFiles:
                 await self._lose(path, deleted=False)
                 continue
             break
+        await self._in_io(mark_writing, fd)
         self._file = await self._watched(
             aiofiles.open(fd, "ab", buffering=0, executor=self._io))
         self._identity = (info.st_dev, info.st_ino)

@@ -8,9 +8,15 @@ symlinks and without blocking on a FIFO someone put in its place.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no locks; compaction's idle rule still holds
+    fcntl = None  # type: ignore[assignment]
 
 
 class NotRegularFile(OSError):
@@ -37,3 +43,12 @@ def open_part(path: Path, new: bool) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def mark_writing(fd: int) -> None:
+    """Hold a shared ``flock`` on a part while it is open for writing: compaction (README
+    "Archives and retention") never touches a file someone holds. Closing drops it."""
+    if fcntl is None:
+        return
+    with contextlib.suppress(OSError):  # a file system without locks: the idle rule covers it
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)

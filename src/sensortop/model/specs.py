@@ -91,6 +91,10 @@ class MonitorSpec:
     history: int = 600
     rotate_mb: float = 100.0
     title: str = ""
+    keep_jsonl_days: float = 7.0  # README "Archives and retention"
+    retain_days: float | None = None
+    retain_gb: float | None = None
+    retain_events_days: float | None = None
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sensortop.logs.files import expand_log_paths
+from sensortop.logs.archive_names import expand_run_files
 from sensortop.review import lineparse
 
 BLOCK_SIZE = 4 << 20
@@ -38,7 +38,8 @@ class LogPathError(FileNotFoundError):
 
 
 def log_files(given: Iterable[Path]) -> list[Path]:
-    """The log files ``given`` files and folders stand for, rotated parts in run order.
+    """The log files and archives ``given`` files and folders stand for, in run order
+    (a log with its archive beside it is read from the archive).
 
     Raises ``LogPathError`` for a path that is missing or not a file or folder,
     and ``OSError`` for a folder that cannot be listed, before reading any file.
@@ -46,7 +47,7 @@ def log_files(given: Iterable[Path]) -> list[Path]:
     paths = list(given)
     for path in paths:
         _check_given(path)
-    return expand_log_paths(paths)
+    return expand_run_files(paths)
 
 
 def _check_given(path: Path) -> None:
@@ -87,15 +88,21 @@ def _open_regular(path: Path) -> int:
     return fd
 
 
-def pieces(path: Path) -> Iterator[Piece]:
-    """Blocks of whole lines of ``path``. A line longer than ``MAX_LINE_BYTES`` is passed
-    over chunk by chunk (never held whole) and stands as one skipped line."""
+def pieces(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Piece]:
+    """Blocks of whole lines of ``path`` (of bytes ``start`` to ``stop``, both at line
+    starts). A line longer than ``MAX_LINE_BYTES`` is passed over chunk by chunk (never
+    held whole) and stands as one skipped line."""
     with os.fdopen(_open_regular(path), "rb", buffering=0) as stream:
         carry = b""
-        at_start = True
+        at_start = start == 0
         skipping = False  # inside an over-long line, looking for its end
+        if start:
+            stream.seek(start)
+        left = stop - start if stop is not None else None
         while True:
-            chunk = stream.read(BLOCK_SIZE)
+            chunk = stream.read(BLOCK_SIZE if left is None else min(BLOCK_SIZE, left))
+            if left is not None:
+                left -= len(chunk)
             read, eof = len(chunk), not chunk
             if skipping:
                 cut = chunk.find(b"\n")

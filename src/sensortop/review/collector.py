@@ -22,7 +22,11 @@ MAX_REPORTED = 50  # skipped lines listed one by one; beyond that only counted
 class Collector:
     """Accumulates the columns of every block, then groups them per sensor."""
 
-    def __init__(self) -> None:
+    def __init__(self, full: bool = False) -> None:
+        """``full`` also keeps each line's units and error text (what an archive stores)."""
+        self.full = full
+        self.unit_codes: dict[str | None, int] = {}
+        self.rows_extra: list[tuple[np.ndarray, list[str | None]]] = []  # when ``full``
         self.codes: dict[str, int] = {}
         self.units: dict[int, str] = {}
         self.errors: dict[int, str] = {}
@@ -31,6 +35,7 @@ class Collector:
         self.torn = 0
         self.malformed = 0
         self.skipped: list[SkippedLine] = []
+        self.lines_seen = 0  # set by the reader: lines of the file read (blank ones too)
 
     def code(self, name: str) -> int:
         return self.codes.setdefault(name, len(self.codes))
@@ -57,8 +62,16 @@ class Collector:
         ts, value, status = plain.ts, plain.value, plain.status
         sensor = remap[plain.sensor] if len(remap) else plain.sensor
         alarm = plain.alarm
+        units_col: np.ndarray | None = None
+        errors: list[str | None] = []
+        if self.full:
+            umap = np.array([self.unit_codes.setdefault(t, len(self.unit_codes))
+                             for t in plain.unit_texts], dtype=np.int32)
+            units_col = umap[plain.row_units] if len(umap) else plain.row_units
+            errors = [None] * len(line)
         if rows:
-            r_line, r_ts, r_value, r_status, r_alarm, r_sensor = zip(*rows, strict=True)
+            r_line, r_ts, r_value, r_status, r_alarm, r_sensor, r_units, r_error = zip(
+                *rows, strict=True)
             line = np.concatenate([line, np.array(r_line, dtype=np.int64)])
             order = np.argsort(line, kind="stable")
             line = line[order]
@@ -67,8 +80,15 @@ class Collector:
             status = np.concatenate([status, np.array(r_status, dtype=np.int8)])[order]
             alarm = np.concatenate([alarm, np.array(r_alarm, dtype=np.int8)])[order]
             sensor = np.concatenate([sensor, np.array(r_sensor, dtype=np.int32)])[order]
+            if units_col is not None:
+                r_codes = [self.unit_codes.setdefault(u, len(self.unit_codes)) for u in r_units]
+                units_col = np.concatenate([units_col, np.array(r_codes, dtype=np.int32)])[order]
+                joined = errors + list(r_error)
+                errors = [joined[i] for i in order.tolist()]
         self.lines += int(np.count_nonzero(ends > starts)) if len(block) else 0
         self.columns.append((ts, value, status, alarm, sensor))
+        if units_col is not None:
+            self.rows_extra.append((units_col, errors))
         return len(starts)
 
     def skip_long(self, path: Path, line: int, unterminated: bool) -> None:
@@ -99,7 +119,7 @@ class Collector:
                 latest[code] = (at, units)
             if error:
                 self.errors[code] = error
-            rows.append((at, ts, number, status, alarm, code))
+            rows.append((at, ts, number, status, alarm, code, units, error))
         return rows
 
     def _skip(self, path: Path, line: int, reason: str, detail: str) -> None:
@@ -109,6 +129,33 @@ class Collector:
             self.malformed += 1
         if len(self.skipped) < MAX_REPORTED:
             self.skipped.append(SkippedLine(path, line, reason, detail))
+
+    def state(self) -> tuple:
+        """What another process needs to ``absorb`` this collector's readings (pickles)."""
+        names = sorted(self.codes, key=self.codes.__getitem__)
+        columns = tuple(np.concatenate(c) for c in zip(*self.columns, strict=True)) \
+            if self.columns else None
+        return (names, self.units, self.errors, columns, self.lines, self.torn,
+                self.malformed, self.skipped, self.lines_seen)
+
+    def absorb(self, state: tuple, line_offset: int) -> None:
+        """Take the readings of the lines after this collector's (see ``state``)."""
+        names, units, errors, columns, lines, torn, malformed, skipped, _ = state
+        remap = np.array([self.code(n) for n in names], dtype=np.int32)
+        for code, text in units.items():
+            self.units[int(remap[code])] = text
+        for code, text in errors.items():
+            self.errors[int(remap[code])] = text
+        if columns is not None:
+            ts, value, status, alarm, sensor = columns
+            self.columns.append((ts, value, status, alarm, remap[sensor] if len(remap)
+                                 else sensor))
+        self.lines += lines
+        self.torn += torn
+        self.malformed += malformed
+        for skip in skipped[: max(0, MAX_REPORTED - len(self.skipped))]:
+            self.skipped.append(SkippedLine(skip.path, skip.line + line_offset, skip.reason,
+                                            skip.detail))
 
     def finish(
         self, files: list[Path], wanted: set[str] | None, since: float | None, until: float | None

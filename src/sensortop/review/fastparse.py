@@ -56,9 +56,22 @@ _STRING_BAD_RE = re.compile(rb'[\x00-\x1f"\\]')
 # Bytes no value may hold, besides a comma: with none of them a value is one
 # token (a number, null, or a syntax error), never a string or container.
 _NOT_IN_VALUE = (b'"', b"[", b"{")
-_HASH_MULTIPLIERS = (
-    np.random.default_rng(20261124).integers(1, 2**63, size=_MAX_NAME_WIDTH, dtype=np.uint64) | 1
-).astype(np.uint64)
+
+
+def _odd_multipliers(n: int, seed: int = 20261124) -> np.ndarray:
+    """Fixed odd 64-bit multipliers (splitmix64): importing numpy.random would cost
+    ``review``'s start-up 10 ms for this alone."""
+    out, state = [], seed
+    for _ in range(n):
+        state = (state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        out.append((z ^ (z >> 31)) | 1)
+    return np.array(out, dtype=np.uint64)
+
+
+_HASH_MULTIPLIERS = _odd_multipliers(_MAX_NAME_WIDTH)
 
 
 @dataclass(slots=True)
@@ -75,6 +88,8 @@ class PlainLines:
     units: list[str]  # units of each name's last plain line in the block
     rest: np.ndarray  # bool per line of the block: not plain, needs the slow path
     last: np.ndarray  # int64 line (within the block) of each name's last plain line
+    row_units: np.ndarray  # int32 per plain line: index into ``unit_texts`` (the archiver's)
+    unit_texts: list[str | None]
 
 
 def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -192,6 +207,8 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         units=[unit_texts[code] for code in unit_codes[last].tolist()],
         rest=~ok,
         last=idx[last].astype(np.int64),
+        row_units=unit_codes.astype(np.int32),
+        unit_texts=unit_texts,
     )
 
 
@@ -203,6 +220,7 @@ def all_rest(n: int) -> PlainLines:
         status=np.empty(0, dtype=np.int8), alarm=np.empty(0, dtype=np.int8),
         sensor=np.empty(0, dtype=np.int32),
         names=[], units=[], rest=np.ones(n, dtype=bool), last=np.empty(0, dtype=np.int64),
+        row_units=np.empty(0, dtype=np.int32), unit_texts=[],
     )
 
 

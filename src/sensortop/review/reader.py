@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sensortop.logs.archive_names import ARCHIVE_SUFFIX
 from sensortop.review.blocks import Piece, log_files, pieces
 from sensortop.review.collector import Collector
 from sensortop.review.fastparse import PlainLines, all_rest, line_bounds, parse_plain
@@ -39,22 +40,43 @@ def read_logs(
     since: float | None = None,
     until: float | None = None,
     progress: Progress | None = None,
+    processes: int = 1,
 ) -> LogData:
-    """Read log files and folders (rotated parts in run order) into per-sensor series.
+    """Read log files, archives and folders (in run order) into per-sensor series.
+
+    A Parquet archive gives the very series its JSON Lines log gave; only its row
+    groups that can hold ``sensors`` between ``since`` and ``until`` are read.
 
     ``since``/``until`` are epoch seconds (both ends included); ``sensors``
     keeps only those ids. Raises ``LogPathError`` for a path that does not
     exist or is neither a regular file nor a folder (a FIFO or a device
     would block or never end), and ``OSError`` for one that cannot be read.
+    ``processes=2`` parses a big log's second half in a forked child (only
+    for a process with no other threads: the command line).
     """
     files = log_files(Path(p) for p in paths)
     total = sum(p.stat().st_size for p in files)
     collector = Collector()
+    wanted = set(sensors) if sensors is not None else None
     done = 0
     with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         for path in files:
             try:
-                for consumed in _read_file(path, pool, collector):
+                if path.name.endswith(ARCHIVE_SUFFIX):
+                    from sensortop.review.archive_read import add_archive  # pyarrow: lazily
+
+                    add_archive(path, collector, wanted, since, until)
+                    done += path.stat().st_size
+                    if progress is not None:
+                        progress(done, total)
+                    continue
+                if processes > 1:
+                    from sensortop.review.halves import read_in_halves
+
+                    parts = read_in_halves(path, pool, collector)
+                else:
+                    parts = read_file_into(path, pool, collector)
+                for consumed in parts:
                     done += consumed
                     if progress is not None:
                         progress(done, total)
@@ -64,11 +86,14 @@ def read_logs(
                 raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     if progress is not None:
         progress(total, total)
-    return collector.finish(files, set(sensors) if sensors is not None else None, since, until)
+    return collector.finish(files, wanted, since, until)
 
 
-def _read_file(path: Path, pool: ThreadPoolExecutor, collector: Collector) -> Iterator[int]:
-    """Parse ``path``'s blocks on ``pool`` and merge them in order; yield bytes done per block.
+def read_file_into(path: Path, pool: ThreadPoolExecutor, collector: Collector,
+                   start: int = 0, stop: int | None = None) -> Iterator[int]:
+    """Parse ``path``'s blocks (from byte ``start`` to ``stop``, both at line starts) on
+    ``pool`` and merge them in order; yield bytes done per block. Sets
+    ``collector.lines_seen`` to the lines read (blank ones too).
 
     numpy lets go of the GIL for most of the parsing, so the next block is
     parsed while this one is merged; at most a few blocks wait in memory.
@@ -86,7 +111,7 @@ def _read_file(path: Path, pool: ThreadPoolExecutor, collector: Collector) -> It
                                    *future.result())
 
     try:
-        for piece in pieces(path):
+        for piece in pieces(path, start, stop):
             future = None
             if piece.kind == "lines":
                 # A small block (a short rotated part) is parsed here: handing it to a
@@ -102,6 +127,7 @@ def _read_file(path: Path, pool: ThreadPoolExecutor, collector: Collector) -> It
             piece, future = pending.popleft()
             first_line += merge(piece, future)
             yield piece.consumed
+        collector.lines_seen = first_line - 1
     finally:
         for _, future in pending:
             if future is not None:

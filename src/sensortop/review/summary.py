@@ -1,9 +1,10 @@
 """Per-sensor summaries of what a log holds: the answer to "what happened overnight?".
 
 Statistics are of ``ok`` readings with a value; ``std`` is the sample standard
-deviation (ddof=1, as pandas reports it). An alarm state is taken to last from
-its reading to the sensor's next reading, except across a gap: time the
-recorder was not watching is counted in no state.
+deviation (ddof=1, as pandas reports it), both from exact sums rounded once.
+An alarm state is taken to last from its reading to the sensor's next
+reading, except across a gap: time the recorder was not watching is counted
+in no state. Intervals are whole microseconds, so sums of them are exact.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sensortop.review.logdata import ALARMS, STATUSES, LogData, SensorSeries
+from sensortop.review.moments import exact_sums, mean_std_of_sums
 
 GAP_FACTOR = 3.0  # an interval longer than this many usual (median) intervals is a gap
 
@@ -53,21 +55,30 @@ def summarise(data: LogData) -> list[SensorSummary]:
     return [summarise_series(data.series[name]) for name in sorted(data.series)]
 
 
+def micros(ts: np.ndarray) -> np.ndarray:
+    """Epoch seconds as whole microseconds (the finest a log's time can state): intervals and
+    sums of them are then exact, whatever order they are added in, so a summary merged from
+    archive metadata (``review.archive_summary``) is the one a full read gives."""
+    return np.round(ts * 1e6).astype(np.int64)
+
+
 def summarise_series(series: SensorSeries) -> SensorSummary:
     """Summary of one sensor's readings (assumed in time order, as the reader gives them)."""
     ts, value = series.ts, series.value
     good = value[(series.status == 0) & ~np.isnan(value)]
     status_counts = np.bincount(series.status, minlength=len(STATUSES))
-    intervals = np.diff(ts)
-    gaps = _gaps(ts, intervals)
-    mean, std = _mean_std(good)
+    intervals = np.diff(micros(ts))
+    median = median_micros(intervals) if len(intervals) else None
+    gaps = _gaps(ts, intervals, median)
+    mean, std = mean_std(good)
     alarm_seconds = dict.fromkeys(ALARMS, 0.0)
     if len(intervals):
         counted = intervals
-        if gaps.median_interval is not None and gaps.count:
-            counted = np.where(intervals > GAP_FACTOR * gaps.median_interval, 0.0, intervals)
+        if median is not None and gaps.count:
+            counted = np.where(intervals > GAP_FACTOR * median, 0, intervals)
+        # Whole microseconds as float64 weights: every partial sum is exact (below 2**53).
         spent = np.bincount(series.alarm[:-1], weights=counted, minlength=len(ALARMS))
-        alarm_seconds = {name: float(spent[i]) for i, name in enumerate(ALARMS)}
+        alarm_seconds = {name: float(spent[i]) / 1e6 for i, name in enumerate(ALARMS)}
     return SensorSummary(
         sensor=series.sensor,
         units=series.units,
@@ -86,19 +97,10 @@ def summarise_series(series: SensorSeries) -> SensorSummary:
     )
 
 
-def _mean_std(good: np.ndarray) -> tuple[float | None, float | None]:
-    """Mean and sample std; values near the float limit are scaled first so sums cannot overflow."""
-    if len(good) == 0:
-        return None, None
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean = float(good.mean())
-        std = float(good.std(ddof=1)) if len(good) > 1 else None
-        if not np.isfinite(mean) or (std is not None and not np.isfinite(std)):
-            scale = float(np.abs(good).max())  # finite and > 0: the log holds finite numbers
-            scaled = good / scale
-            mean = float(scaled.mean()) * scale
-            std = float(scaled.std(ddof=1)) * scale if len(good) > 1 else None
-    return mean, std
+def mean_std(good: np.ndarray) -> tuple[float | None, float | None]:
+    """Mean and sample std from exact sums (``moments``): the same to the bit however the
+    readings are split into files and merged, and no overflow near the float limit."""
+    return mean_std_of_sums(len(good), *exact_sums(good))
 
 
 def _finite(x: float | None) -> float | None:
@@ -106,17 +108,23 @@ def _finite(x: float | None) -> float | None:
     return x if x is not None and np.isfinite(x) else None
 
 
-def _gaps(ts: np.ndarray, intervals: np.ndarray) -> Gaps:
-    if len(intervals) == 0:
-        return Gaps(None, 0, 0.0, None, None)
-    median = float(np.median(intervals))
-    if median <= 0:  # readings stamped in bursts: judge by the spacing that is there
-        positive = intervals[intervals > 0]
-        median = float(np.median(positive)) if len(positive) else 0.0
-    if median <= 0:
+def _gaps(ts: np.ndarray, intervals: np.ndarray, median: float | None) -> Gaps:
+    """Gaps among ``intervals`` (whole microseconds between readings; ``median`` of them)."""
+    if median is None:
         return Gaps(None, 0, 0.0, None, None)
     long = np.flatnonzero(intervals > GAP_FACTOR * median)
     if len(long) == 0:
-        return Gaps(median, 0, 0.0, None, None)
+        return Gaps(median / 1e6, 0, 0.0, None, None)
     worst = int(long[np.argmax(intervals[long])])
-    return Gaps(median, len(long), float(intervals[worst]), float(ts[worst]), float(ts[worst + 1]))
+    return Gaps(median / 1e6, len(long), float(intervals[worst]) / 1e6, float(ts[worst]),
+                float(ts[worst + 1]))
+
+
+def median_micros(intervals: np.ndarray) -> float | None:
+    """The usual interval; where readings come in bursts (a median of 0), the median of the
+    spacing that is there; None if there is none."""
+    median = float(np.median(intervals))
+    if median <= 0:
+        positive = intervals[intervals > 0]
+        median = float(np.median(positive)) if len(positive) else 0.0
+    return median if median > 0 else None

@@ -23,7 +23,9 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from sensortop.archive.background import BackgroundCompactor
 from sensortop.config.kinds import available_kinds
+from sensortop.logs.archive_names import run_stem
 from sensortop.model.readings import AlarmState
 from sensortop.model.specs import Config, SensorSpec
 from sensortop.model.words import count_of
@@ -81,6 +83,7 @@ class SensortopApp(App[int]):
         self._last_panel: SensorPanel | None = None
         self._quitting = False
         self._lifecycle = TerminalLifecycle(link, self.action_quit)
+        self._compactor: BackgroundCompactor | None = None
         self.title = config.name
 
     # -- layout ------------------------------------------------------------------
@@ -113,6 +116,12 @@ class SensortopApp(App[int]):
         if self.start_sampling:
             await self.link.start()  # then history from the logs, never holding up a frame
             self.run_worker(backfill_panels(self.link, self.grid.panels), exit_on_error=False)
+            if self.link.writes_logs:  # a viewer never touches the recorder's files
+                self._compactor = BackgroundCompactor(
+                    self.link.log_dir, self.config.monitor,
+                    lambda: run_stem(self.link.recorder.path) if self.link.recorder.path
+                    else None)
+                self._compactor.start()
         self.set_interval(1 / (FRAME_RATE * FRAME_SLICES), self.frame_slice)
         self._load_kinds()
         self._focus_grid()
@@ -120,8 +129,10 @@ class SensortopApp(App[int]):
         self.call_after_refresh(self._freeze_heap)
         self._lifecycle.start()  # SIGTERM quits as q does; a closed terminal ends us
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self._lifecycle.stop()
+        if self._compactor is not None:
+            await self._compactor.stop()
 
     @staticmethod
     def _freeze_heap() -> None:
@@ -187,7 +198,8 @@ class SensortopApp(App[int]):
         if status is None:  # closing
             return
         rate = status.measure_rate(time.monotonic(), self.link.engine.readings_total)
-        status.show(self.link.recorder, rate, len(self.grid.panels), self.link.outputs)
+        status.show(self.link.recorder, rate, len(self.grid.panels), self.link.outputs,
+                    self._compactor.note if self._compactor is not None else "")
 
     # -- focus --------------------------------------------------------------------
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

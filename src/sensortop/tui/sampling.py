@@ -46,6 +46,9 @@ class SamplingLink:
     def recorder(self) -> Recorder:
         return self.session.recorder
 
+    writes_logs = True
+    """It runs a recorder (so background compaction may archive its finished logs)."""
+
     @property
     def outputs(self) -> Sequence[Sink]:
         """The run's sinks besides its log, whose errors the status line shows."""

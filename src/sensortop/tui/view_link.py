@@ -88,9 +88,11 @@ class ViewLink(SamplingLink):
     def recorder(self) -> FollowStatus:  # type: ignore[override]  # what the line reads
         return self.status
 
+    writes_logs = False  # a viewer never writes, archives or removes the recorder's files
+
     @property
     def outputs(self) -> Sequence[Sink]:
-        return ()  # a viewer writes nothing
+        return ()
 
     @property
     def log_dir(self) -> Path:

@@ -44,6 +44,7 @@ class StatusFields:
     error: str | None
     sensors: int
     error_label: str = "RECORDER ERROR"
+    note: str = ""  # what background compaction archived and removed
 
 
 Field = list[tuple[str, str]]
@@ -64,7 +65,10 @@ def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
     path = fields.path or "(not recording)"
     log: Field = [("log ", "$text-muted"), (path, "bold")]
     log_name: Field = [("log ", "$text-muted"), (PurePath(path).name, "bold")]
+    note: list[Field] = [[(fields.note, "$text-muted")]] if fields.note else []
     choices: list[list[Field]] = [
+        [log, rate, backlog, count, *note],
+        [log_name, rate, backlog, count, *note],
         [log, rate, backlog, count],
         [log_name, rate, backlog, count],
         [rate, backlog, count],
@@ -126,16 +130,16 @@ class StatusLine(Widget):
         return self.rate
 
     def show(self, recorder: LogStatus, rate: float, sensors: int,
-             outputs: Sequence[Sink] = ()) -> None:
+             outputs: Sequence[Sink] = (), note: str = "") -> None:
         """``outputs``: the run's other sinks; the first one's error shows if the
-        recorder has none."""
+        recorder has none. ``note``: what background compaction archived and removed."""
         path = str(recorder.path) if recorder.path is not None else None
         shown_rate = round(rate, 1) if rate < 10 else round(rate)
         error, label = recorder.error, "RECORDER ERROR"
         failing = next((s for s in outputs if s.error), None) if error is None else None
         if failing is not None:
             error, label = failing.error, f"{failing.kind.upper()} ERROR"
-        fields = StatusFields(path, shown_rate, recorder.backlog, error, sensors, label)
+        fields = StatusFields(path, shown_rate, recorder.backlog, error, sensors, label, note)
         if fields == self._fields:
             return
         self._fields = fields
