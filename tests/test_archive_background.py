@@ -45,7 +45,7 @@ async def test_stop_kills_a_pass_under_way(tmp_path: Path) -> None:
 
 def test_the_status_line_says_what_was_removed_when_there_is_room() -> None:
     note = "archived 2 logs; removed 1 file (5.0 MB; retain_days)"
-    fields = StatusFields("/logs/sensortop-20261124-140307.jsonl", 10.0, 0, None, 4, note)
+    fields = StatusFields("/logs/sensortop-20261124-140307.jsonl", 10.0, 0, None, 4, note=note)
     wide = "".join(text for text, _ in status_text(fields, 200))
     assert wide.endswith(note) and "4 sensors" in wide
     narrow = "".join(text for text, _ in status_text(fields, 80))

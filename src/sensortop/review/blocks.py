@@ -46,11 +46,11 @@ def log_files(given: Iterable[Path]) -> list[Path]:
     """
     paths = list(given)
     for path in paths:
-        _check_given(path)
+        check_given(path)
     return expand_run_files(paths)
 
 
-def _check_given(path: Path) -> None:
+def check_given(path: Path) -> None:
     """Refuse, before reading anything, a path that is missing or not a file or folder."""
     try:
         mode = path.stat().st_mode

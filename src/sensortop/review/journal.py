@@ -18,7 +18,7 @@ import orjson
 
 from sensortop.config.fields import show
 from sensortop.model.alarms import EventKind
-from sensortop.review.blocks import log_files, pieces
+from sensortop.review.blocks import check_given, pieces
 from sensortop.review.collector import MAX_REPORTED
 from sensortop.review.lineparse import MAX_LINE_BYTES, iso_seconds, too_long
 from sensortop.review.logdata import SkippedLine
@@ -84,8 +84,11 @@ def journal_files(paths: Iterable[Path]) -> list[Path]:
     """The journal files ``paths`` stand for; LogPathError for a missing or odd path."""
     found: list[Path] = []
     for path in paths:
-        listed = log_files([path])  # checks the path, as review does
-        found.extend(p for p in listed if not path.is_dir() or _NAME.match(p.name))
+        check_given(path)  # as review does: missing or odd paths are refused up front
+        if path.is_dir():
+            found.extend(p for p in path.iterdir() if _NAME.match(p.name))
+        else:
+            found.append(path)
     return sorted(dict.fromkeys(found), key=journal_sort_key)
 
 
