@@ -15,7 +15,8 @@ import pytest
 from sensortop.config.fields import Field
 from sensortop.config.loader import load_config, parse_config
 from sensortop.config.problems import ConfigError
-from sensortop.model.readings import AlarmState, AlarmTransition, Reading
+from sensortop.model.alarms import AlarmEvent, AlarmKind
+from sensortop.model.readings import Reading
 from sensortop.model.specs import Config, Limits, MonitorSpec, OutputSpec, SensorSpec
 from sensortop.sampling import session as session_module
 from sensortop.sampling.engine import Engine
@@ -301,18 +302,19 @@ async def test_the_engine_emits_each_alarm_transition_before_the_reading_that_ca
     finally:
         await engine.stop()
     steps = [(type(i).__name__, i.value) if isinstance(i, Reading) else
-             (i.from_state.value, i.to_state.value, i.value, i.limit) for i in seen]
-    assert steps == [
+             (i.alarm.value, i.from_state.value, i.to_state.value, i.value, i.limit)
+             for i in seen]
+    assert steps == [  # each level is an alarm of its own (README "Alarms")
         ("Reading", 5),
-        ("normal", "hi", 15, 10.0), ("Reading", 15),
-        ("hi", "hihi", 25, 20.0), ("Reading", 25),
-        ("hihi", "hi", 15, 20.0), ("Reading", 15),
+        ("hi", "normal", "unack", 15, 10.0), ("Reading", 15),
+        ("hihi", "normal", "unack", 25, 20.0), ("Reading", 25),
+        ("hihi", "unack", "rtn_unack", 15, 20.0), ("Reading", 15),
         ("Reading", 9.5),  # within the deadband: still hi, no transition
-        ("hi", "normal", 8, 10.0), ("Reading", 8),
-        ("normal", "lo", -3, 0.0), ("Reading", -3),
+        ("hi", "unack", "rtn_unack", 8, 10.0), ("Reading", 8),
+        ("lo", "normal", "unack", -3, 0.0), ("Reading", -3),
     ]
     assert all(isinstance(r, Reading) for r in plain)  # plain subscribers get readings only
-    assert [i.to_state for i in seen if isinstance(i, AlarmTransition)][-1] is AlarmState.LO
+    assert [i.alarm for i in seen if isinstance(i, AlarmEvent)][-1] is AlarmKind.LO
 
 
 async def test_the_log_holds_readings_only_though_its_sink_is_handed_transitions(

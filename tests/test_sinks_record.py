@@ -92,7 +92,7 @@ import json
 from pathlib import Path
 
 from sensortop.config.fields import Field
-from sensortop.model.readings import AlarmTransition
+from sensortop.model.alarms import AlarmEvent
 from sensortop.sinks.base import Sink
 
 
@@ -117,7 +117,7 @@ class TallySink(Sink):
         pass
 
     def put(self, item):
-        if not isinstance(item, AlarmTransition):
+        if not isinstance(item, AlarmEvent):
             self.held.append({"sensor": item.sensor, "value": item.value})
 
     async def stop(self, deadline):

@@ -1,6 +1,6 @@
 """The plain data types a config describes: what to read, how often, and the limits.
 
-The bottom layer: it imports nothing of sensortop, so the config loader, the
+The bottom layer: it imports only the model's own alarm types, so the config loader, the
 sources, the engine and the dashboard can all share these types without one
 importing another. Validation lives in ``sensortop.config.loader``; a value built
 here directly is trusted as given.
@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sensortop.model.alarm_specs import AlarmsSpec
 
 
 @dataclass(slots=True)
@@ -45,6 +47,8 @@ class SensorSpec:
     retries: int = 0
     setpoint: float | None = None
     limits: Limits = field(default_factory=Limits)
+    alarms: AlarmsSpec = field(default_factory=AlarmsSpec)
+    """The ``[sensors.alarms]`` table: priorities, delays, latching and the other kinds."""
     options: dict[str, Any] = field(default_factory=dict)
     """Kind-specific fields, already validated against the kind's FIELDS."""
     base_dir: Path | None = field(default=None, compare=False)
@@ -78,6 +82,9 @@ class SensorSpec:
             out["limits"] = limits
         out.update({k: v for k, v in self.options.items()
                     if v is not None and (k not in defaults or v != defaults[k])})
+        alarms = self.alarms.to_dict()
+        if alarms:  # last: in TOML a sub-table follows the sensor's own keys
+            out["alarms"] = alarms
         return out
 
 

@@ -1,7 +1,7 @@
 """The run's JSON Lines log as a sink: the ``Recorder`` behind the ``Sink`` contract.
 
-The log holds readings only (README "Log format"): alarm transitions are
-ignored here on purpose until the alarm journal gives them a place of their own.
+The log holds readings only (README "The log files"): alarm events go to the
+alarm journal (``sinks.journal``), which follows this log's name and rotation.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from sensortop.config.fields import Field
 from sensortop.logs.writer import Recorder
-from sensortop.model.readings import AlarmTransition
+from sensortop.model.alarms import AlarmEvent
 from sensortop.sinks.base import Sink, SinkContext, SinkItem
 
 
@@ -46,8 +46,8 @@ class JsonlSink(Sink):
         await self.recorder.start()
 
     def put(self, item: SinkItem) -> None:
-        if isinstance(item, AlarmTransition):
-            return  # not part of the log format; see the module docstring
+        if isinstance(item, AlarmEvent):
+            return  # the journal's, not the log's; see the module docstring
         self.recorder.put(item)
 
     async def stop(self, deadline: float) -> list[SinkItem]:

@@ -1,7 +1,7 @@
 """Readings to an MQTT broker as a sink: the ``MqttPublisher`` behind the ``Sink`` contract.
 
 Each reading goes, as its log line, to ``<prefix>/<sensor_id>`` (README "Outputs").
-Alarm transitions are not published (the state travels in each reading's
+Alarm events are not published (the state travels in each reading's
 ``alarm`` field); they are ignored here on purpose.
 """
 
@@ -11,7 +11,7 @@ import time
 from typing import Any, ClassVar
 
 from sensortop.config.fields import Field
-from sensortop.model.readings import AlarmTransition
+from sensortop.model.alarms import AlarmEvent
 from sensortop.sinks.base import Sink, SinkContext, SinkItem
 from sensortop.sinks.mqtt_client import BUFFER_LIMIT, BrokerAddress, MqttPublisher
 
@@ -60,7 +60,7 @@ class MqttSink(Sink):
         await self.publisher.start()
 
     def put(self, item: SinkItem) -> None:
-        if isinstance(item, AlarmTransition):
+        if isinstance(item, AlarmEvent):
             return  # not published; see the module docstring
         self.publisher.put(item)
 

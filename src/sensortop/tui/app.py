@@ -24,9 +24,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from sensortop.config.kinds import available_kinds
-from sensortop.model.readings import AlarmState
 from sensortop.model.specs import Config, SensorSpec
 from sensortop.model.words import count_of
+from sensortop.tui.alarm_words import ack_words
 from sensortop.tui.config_saver import save_config, save_target_text
 from sensortop.tui.keys import ACTIONS, GRID_ACTIONS, PANEL_ACTIONS, dashboard_bindings
 from sensortop.tui.lifecycle import TerminalLifecycle
@@ -304,23 +304,17 @@ class SensortopApp(App[int]):
 
     @work(group="sensors", exit_on_error=False)
     async def action_acknowledge(self) -> None:
-        """Mark the focused sensor's alarm as seen: its panel stops flagging it with "!"."""
+        """Acknowledge the focused sensor's alarms: its panel stops flagging them with "!"."""
         panel = self.focused_panel()
         if panel is None:
             return
         sensor_id, engine = panel.sensor_id, self.link.engine
-        try:  # what it found and did, in one step where the engine lives
-            state, seen = await self.link.call_sync(lambda: engine.acknowledge(sensor_id))
+        try:  # what it did, in one step where the engine lives
+            events = await self.link.call_sync(lambda: engine.acknowledge(sensor_id))
         except KeyError:  # removed meanwhile
             return
         panel.frame(self.clock())
-        if state is AlarmState.NORMAL:
-            words = "no alarm to acknowledge"
-        elif seen:
-            words = f"{state.value.upper()} alarm already acknowledged"
-        else:
-            words = f"{state.value.upper()} alarm acknowledged"
-        self.notify(f"{panel.sensor_id}: {words}", timeout=2)
+        self.notify(f"{panel.sensor_id}: {ack_words(events, panel.state.view)}", timeout=2)
 
     def action_detail(self) -> None:
         panel = self.focused_panel()
