@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from test_engine_schedule import Scripted, run_virtual, sensor, virtual_engine
 
-from sensortop.model.alarms import AlarmEvent, AlarmKind, EventKind, Lifecycle
+from sensortop.model.alarms import AlarmEvent, AlarmKind, Lifecycle
 from sensortop.model.readings import AlarmState, Reading
 from sensortop.sampling.alarm_ops import TICK, operator_name
+from test_engine_schedule import Scripted, run_virtual, sensor, virtual_engine
 
 
 def events_of(items: list[Reading | AlarmEvent]) -> list[tuple[float, str, str, str, str]]:
@@ -72,7 +72,7 @@ def test_operator_actions_shelve_expires_and_latch_resets() -> None:
         kinds = [e[2] for e in events_of(seen)]
         assert kinds == ["raise", "ack", "clear", "reset", "shelve", "unshelve",
                          "out_of_service", "in_service"]
-        unshelve = [e for e in events_of(seen) if e[2] == "unshelve"][0]
+        unshelve = next(e for e in events_of(seen) if e[2] == "unshelve")
         assert unshelve[0] == pytest.approx(shelved[0].until, abs=TICK)
 
     run_virtual(main)

@@ -15,7 +15,7 @@ from sensortop.sampling import lifecycle as lc
 
 N, U, A = Lifecycle.NORMAL, Lifecycle.UNACK, Lifecycle.ACKED
 R, L = Lifecycle.RTN_UNACK, Lifecycle.LATCHED
-S, O = Lifecycle.SHELVED, Lifecycle.OUT_OF_SERVICE
+S, OOS = Lifecycle.SHELVED, Lifecycle.OUT_OF_SERVICE
 E = EventKind
 ON, OFF = lc.Condition(True, 12.0, 10.0), lc.Condition(False, 8.0, 10.0)
 TICK = lc.Tick()
@@ -106,13 +106,13 @@ CASES = {
     "out of service and back": (rule(), [(0, ON), (1, lc.OutOfService("op")),
                                          (2, lc.Shelve(5, "op")), (3, lc.Ack("op")),
                                          (100, TICK), (101, lc.InService("op"))],
-                                [(0, E.RAISE, N, U), (1, E.OUT_OF_SERVICE, U, O),
-                                 (101, E.IN_SERVICE, O, N), (101, E.RAISE, N, U)]),
+                                [(0, E.RAISE, N, U), (1, E.OUT_OF_SERVICE, U, OOS),
+                                 (101, E.IN_SERVICE, OOS, N), (101, E.RAISE, N, U)]),
     "out of service ends a shelving": (rule(), [(0, lc.Shelve(5, "op")),
                                                 (1, lc.OutOfService("op")), (9, TICK),
                                                 (10, lc.InService("op"))],
-                                       [(0, E.SHELVE, N, S), (1, E.OUT_OF_SERVICE, S, O),
-                                        (10, E.IN_SERVICE, O, N)]),
+                                       [(0, E.SHELVE, N, S), (1, E.OUT_OF_SERVICE, S, OOS),
+                                        (10, E.IN_SERVICE, OOS, N)]),
     "in service when not out": (rule(), [(0, lc.InService("op")), (1, lc.Unshelve("op"))], []),
     # delays and shelving together: the on-delay runs while shelved
     "on-delay while shelved": (rule(on_delay=5), [(0, lc.Shelve(20, "op")), (1, ON),
@@ -135,7 +135,7 @@ def test_every_transition_is_in_the_table() -> None:
               (E.CLEAR, A, N), (E.CLEAR, U, R), (E.CLEAR, U, L), (E.CLEAR, A, L),
               (E.RESET, L, N), (E.REALARM, A, U), (E.SHELVE, N, S), (E.SHELVE, U, S),
               (E.SHELVE, L, S), (E.SHELVE, S, S), (E.UNSHELVE, S, N),
-              (E.OUT_OF_SERVICE, U, O), (E.OUT_OF_SERVICE, S, O), (E.IN_SERVICE, O, N)}
+              (E.OUT_OF_SERVICE, U, OOS), (E.OUT_OF_SERVICE, S, OOS), (E.IN_SERVICE, OOS, N)}
     assert wanted <= covered
 
 

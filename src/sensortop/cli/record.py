@@ -54,8 +54,9 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
         print(f"recording {count_of(len(config.sensors), 'sensor')} to "
               f"{show(session.recorder.path)}", file=out, flush=True)
         for sink in session.sinks[1:]:
-            print(f"also sending every reading to {sink.kind} output {sink.name}",
-                  file=out, flush=True)
+            what = ("alarm events to the journal" if sink.kind == "journal" else
+                    f"every reading to {sink.kind} output")
+            print(f"also sending {what} {sink.name}", file=out, flush=True)
         deadline = started + duration if duration is not None else None
         while not stop.is_set():
             wait = PROGRESS_EVERY
@@ -79,8 +80,11 @@ async def record(config: Config, log_dir: Path | None, duration: float | None,
               f"({reports[0].error or 'no reason given'})", file=out, flush=True)
     for sink, report in zip(session.sinks[1:], reports[1:], strict=True):
         delivered = sink.delivered
-        text = f"{sink.kind} output {sink.name}: "
-        text += "stopped" if delivered is None else f"{count_of(delivered, 'reading')} sent"
+        journal = sink.kind == "journal"
+        text = f"alarm journal {sink.name}: " if journal else f"{sink.kind} output {sink.name}: "
+        text += "stopped" if delivered is None else \
+            f"{count_of(delivered, 'alarm event' if journal else 'reading')} " + \
+            ("written" if journal else "sent")
         if report.undelivered:
             text += (f"; {report.undelivered:,} could not be delivered"
                      f" ({report.error or 'no reason given'})")
