@@ -26,12 +26,15 @@ from textual.widgets import Footer, Header
 from sensortop.config.kinds import available_kinds
 from sensortop.model.specs import Config, SensorSpec
 from sensortop.model.words import count_of
+from sensortop.sampling.view import SensorView
+from sensortop.tui.alarm_rows import counts
 from sensortop.tui.alarm_words import ack_words
 from sensortop.tui.config_saver import save_config, save_target_text
 from sensortop.tui.keys import ACTIONS, GRID_ACTIONS, PANEL_ACTIONS, dashboard_bindings
 from sensortop.tui.lifecycle import TerminalLifecycle
 from sensortop.tui.sampling import SamplingLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen
+from sensortop.tui.screens.alarms import AlarmScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
 from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen
@@ -185,7 +188,12 @@ class SensortopApp(App[int]):
         if status is None:  # closing
             return
         rate = status.measure_rate(time.monotonic(), self.link.engine.readings_total)
-        status.show(self.link.recorder, rate, len(self.grid.panels))
+        flood = self.link.engine.flood.flooding
+        if flood and not status.flood:
+            self.notify("ALARM FLOOD: more than 10 alarms in 10 minutes; press ! for the list",
+                        severity="error", timeout=10)
+        status.show(self.link.recorder, rate, len(self.grid.panels),
+                    counts(self.sensor_views()), flood)
 
     # -- focus --------------------------------------------------------------------
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -315,6 +323,14 @@ class SensortopApp(App[int]):
             return
         panel.frame(self.clock())
         self.notify(f"{panel.sensor_id}: {ack_words(events, panel.state.view)}", timeout=2)
+
+    def action_alarms(self) -> None:
+        """``!``: the alarm screen over the grid."""
+        self.push_screen(AlarmScreen(self.link, self.sensor_views))
+
+    def sensor_views(self) -> list[SensorView]:
+        """Every sensor's current view, in the grid's order (read on the UI thread)."""
+        return [panel.state.view for panel in self.grid.panels]
 
     def action_detail(self) -> None:
         panel = self.focused_panel()

@@ -11,7 +11,11 @@ from textual.widget import Widget
 
 from sensortop.logs.writer import Recorder
 from sensortop.model.words import count_of
+from sensortop.tui.alarm_rows import Counts
 from sensortop.tui.formatting import fit_text, format_rate
+
+NO_ALARMS = Counts((0, 0, 0, 0), 0, 0)
+PRIORITY_WORDS = ("low", "med", "high", "crit")
 
 RATE_WINDOW = 10.0
 """Readings/s is counted over the last 10 s: steady for a steady rate (a 1 s count of
@@ -29,6 +33,8 @@ class StatusFields:
     backlog: int
     error: str | None
     sensors: int
+    alarms: Counts = NO_ALARMS
+    flood: bool = False
 
 
 Field = list[tuple[str, str]]
@@ -42,7 +48,8 @@ def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
     with ``…`` if it must be); then, while they fit, readings/s, the backlog and
     the log file - its whole path, else its name, else nothing (``?`` shows it).
     """
-    count: Field = [(count_of(fields.sensors, "sensor"), "")]
+    count: Field = [*alarm_field(fields.alarms, fields.flood),
+                    (count_of(fields.sensors, "sensor"), "")]
     rate: Field = [(f"{format_rate(fields.rate)} readings/s", "")]
     short_rate: Field = [(f"{format_rate(fields.rate)}/s", "")]
     backlog: Field = [(f"backlog {fields.backlog:,}", "")]
@@ -68,10 +75,32 @@ def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
             if error and room >= min(len(error), MIN_ERROR):
                 return [(fit_text(error, room), "bold $error"), (sep, "$text-muted"), *pieces]
     # Only the count and the start of an error fit; or not even that, and the error wins.
-    room = width - len(count[0][0]) - len(SEP_NARROW)
+    room = width - sum(len(text) for text, _ in count) - len(SEP_NARROW)
     if error and room >= len("RECORDER…"):
         return [(fit_text(error, room), "bold $error"), (SEP_NARROW, "$text-muted"), *count]
-    return [(fit_text(error or count[0][0], width), "bold $error" if error else "")]
+    if not error and sum(len(text) for text, _ in count) <= width:
+        return count
+    return [(fit_text(error or "".join(t for t, _ in count), width),
+             "bold $error" if error else "")]
+
+
+def alarm_field(alarms: Counts, flood: bool) -> Field:
+    """``FLOOD  crit 1 high 2  3 unack`` in front of the sensor count; nothing when quiet."""
+    out: Field = []
+    if flood:
+        out.append(("FLOOD ", "bold reverse $error"))
+    for word, n, style in zip(PRIORITY_WORDS, alarms.by_priority,
+                              ("$text", "bold $warning", "bold $error",
+                               "bold reverse $error"), strict=True):
+        if n:
+            out += [(f"{word} {n}", style), (" ", "")]
+    if alarms.unacknowledged:
+        out.append((f"{alarms.unacknowledged} unack", "bold $error"))
+    if out and out[-1] == (" ", ""):
+        out.pop()
+    if out:
+        out.append((SEP_NARROW, "$text-muted"))
+    return out
 
 
 def _joined(choice: list[Field], sep: str) -> Field:
@@ -110,10 +139,16 @@ class StatusLine(Widget):
             self.rate = (total - count) / (now - then)
         return self.rate
 
-    def show(self, recorder: Recorder, rate: float, sensors: int) -> None:
+    @property
+    def flood(self) -> bool:
+        return self._fields is not None and self._fields.flood
+
+    def show(self, recorder: Recorder, rate: float, sensors: int,
+             alarms: Counts = NO_ALARMS, flood: bool = False) -> None:
         path = str(recorder.path) if recorder.path is not None else None
         shown_rate = round(rate, 1) if rate < 10 else round(rate)
-        fields = StatusFields(path, shown_rate, recorder.backlog, recorder.error, sensors)
+        fields = StatusFields(path, shown_rate, recorder.backlog, recorder.error, sensors,
+                              alarms, flood)
         if fields == self._fields:
             return
         self._fields = fields
