@@ -26,7 +26,7 @@ from sensortop.config.loader import LIMIT_KEYS, SENSOR_FIELDS, make_sensor
 from sensortop.config.problems import ConfigError
 from sensortop.model.specs import SensorSpec
 
-COMMON = tuple(f for f in SENSOR_FIELDS if f.name not in ("kind", "limits"))
+COMMON = tuple(f for f in SENSOR_FIELDS if f.name not in ("kind", "limits", "alarms"))
 LIMIT_FIELDS = tuple(Field(f"limits.{k}", float, None, f"alarm limit {k}", optional=True)
                      for k in LIMIT_KEYS)
 ALARM_FIELDS = (  # the basic [sensors.alarms] settings; the rest is for the config file
@@ -106,10 +106,14 @@ class AddSensorScreen(ModalScreen[SensorSpec | None]):
                                  allow_blank=False, compact=True, id="f-kind")
                     yield FieldNote("which source reads it; its own fields are below",
                                     id="p-kind")
-                for field in COMMON[3:] + LIMIT_FIELDS + ALARM_FIELDS:
+                for field in COMMON[3:] + LIMIT_FIELDS:
                     yield FieldRow(field)
                 yield Static("", id="kind-title")
                 yield Vertical(id="kind-fields")
+                yield Static("alarms (README \"Alarms\"; the rest in the config file)",
+                             id="alarm-title")
+                for field in ALARM_FIELDS:
+                    yield FieldRow(field)
             yield Static("", id="add-summary")
             with Horizontal(id="add-buttons"):
                 yield Button("Add", variant="primary", id="add-ok")
