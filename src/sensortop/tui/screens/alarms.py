@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -47,17 +48,18 @@ class AlarmScreen(Screen[None]):
     """Active alarms and their history, for every sensor of the dashboard."""
 
     BINDINGS = [  # noqa: RUF012
+        # The footer keeps to the main keys so it fits 80 columns; the title lists all.
         Binding("k", "ack", "Ack"),
-        Binding("K", "ack_shown", "Ack shown"),
+        Binding("K", "ack_shown", "All"),
         Binding("s", "shelve", "Shelve"),
-        Binding("u", "unshelve", "Unshelve"),
+        Binding("u", "unshelve", "Unshelve", show=False),
         Binding("r", "reset", "Reset"),
-        Binding("o", "service", "Out of svc"),
-        Binding("p", "filter", "Priority"),
+        Binding("o", "service", "Out of service", show=False),
+        Binding("p", "filter", "Filter"),
         Binding("escape,exclamation_mark", "close", "Back", key_display="esc"),
     ]
     DEFAULT_CSS = """
-    AlarmScreen #alarms-title { height: 1; padding: 0 1; background: $panel; }
+    AlarmScreen #alarms-title { height: auto; padding: 0 1; background: $panel; }
     AlarmScreen #alarms-active { height: 1fr; }
     AlarmScreen #alarms-history-title { height: 1; padding: 0 1; background: $panel; }
     AlarmScreen #alarms-history { height: 1fr; }
@@ -101,7 +103,7 @@ class AlarmScreen(Screen[None]):
             cells = line_cells(line, now, spec.units if spec else "",
                                rate.per if rate is not None else "s")
             style = _style(line)
-            table.add_row(*(Content.styled(c, style) for c in cells),
+            table.add_row(*(Text(c, style=style) for c in cells),
                           key=f"{line.sensor}/{line.kind.value}")
         self.shown = lines
         if chosen is not None:
@@ -113,8 +115,8 @@ class AlarmScreen(Screen[None]):
         self.query_one("#alarms-title", Static).update(Content.assemble(
             ("Alarms", "bold $accent"), f"  {len(lines)} shown ({which}), ",
             (f"{unacked} unacknowledged", "bold $error" if unacked else ""),
-            ("   k ack  K ack shown  s shelve  u unshelve  r reset  o out of service  "
-             "p priority", "$text-muted")))
+            ("\nk ack  K ack all shown  s shelve  u unshelve  r reset latch  "
+             "o out of service (sensor)  p filter by priority", "$text-muted")))
         self._draw_history(views, at_least)
 
     def _draw_history(self, views: list[SensorView], at_least: Any) -> None:
@@ -226,10 +228,11 @@ class AlarmScreen(Screen[None]):
 
 
 def _style(line: AlarmLine) -> str:
+    """A Rich style: the table measures Rich text (not Content) to size its columns."""
     if line.state is Lifecycle.UNACK:
-        return "bold $error"
+        return "bold red"
     if line.state in (Lifecycle.SHELVED, Lifecycle.OUT_OF_SERVICE):
-        return "$text-muted"
+        return "dim"
     if line.state in (Lifecycle.LATCHED, Lifecycle.RTN_UNACK):
-        return "$warning"
+        return "yellow"
     return ""

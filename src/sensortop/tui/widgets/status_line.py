@@ -85,22 +85,22 @@ def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
 
 
 def alarm_field(alarms: Counts, flood: bool) -> Field:
-    """``FLOOD  crit 1 high 2  3 unack`` in front of the sensor count; nothing when quiet."""
-    out: Field = []
-    if flood:
-        out.append(("FLOOD ", "bold reverse $error"))
-    for word, n, style in zip(PRIORITY_WORDS, alarms.by_priority,
-                              ("$text", "bold $warning", "bold $error",
-                               "bold reverse $error"), strict=True):
+    """``FLOOD alarms crit 1 high 2, 3 unack`` before the sensor count; nothing when quiet."""
+    words: Field = []
+    for word, n, style in reversed(list(zip(  # the highest priority first
+            PRIORITY_WORDS, alarms.by_priority,
+            ("$text", "bold $warning", "bold $error", "bold reverse $error"), strict=True))):
         if n:
-            out += [(f"{word} {n}", style), (" ", "")]
+            words += [(" ", ""), (f"{word} {n}", style)]
     if alarms.unacknowledged:
-        out.append((f"{alarms.unacknowledged} unack", "bold $error"))
-    if out and out[-1] == (" ", ""):
-        out.pop()
+        words += [("," if words else "", ""), (" ", ""),
+                  (f"{alarms.unacknowledged} unack", "bold $error")]
+    out: Field = [("FLOOD", "bold reverse $error")] if flood else []
+    if words:
+        out += [(" " if flood else "", ""), ("alarms", "$text-muted"), *words]
     if out:
         out.append((SEP_NARROW, "$text-muted"))
-    return out
+    return [piece for piece in out if piece[0]]
 
 
 def _joined(choice: list[Field], sep: str) -> Field:
