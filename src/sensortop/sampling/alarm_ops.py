@@ -7,9 +7,10 @@ Operator actions carry the login name (``operator_name``), as the journal record
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sensortop.model.alarms import AlarmEvent, AlarmKind, EventKind
@@ -35,11 +36,10 @@ def operator_name() -> str:
 
 
 class AlarmOperations:
-    """Needs ``sensors``, ``_wall``, ``_sleep`` and ``_event_subscribers`` from the engine."""
+    """Needs ``sensors``, ``_wall``, ``flood`` and ``_event_subscribers`` from the engine."""
 
     sensors: dict[str, SensorState]
     _wall: Callable[[], float]
-    _sleep: Callable[[float], Awaitable[object]]
     _event_subscribers: list[Callable[[Reading | AlarmEvent], None]]
     flood: FloodWatch
 
@@ -98,9 +98,11 @@ class AlarmOperations:
 
     # -- time ----------------------------------------------------------------------------
     async def _alarm_ticker(self) -> None:
-        """One coarse tick for every sensor with something due: no task per alarm."""
+        """One coarse tick for every sensor with something due: no task per alarm.
+
+        On the loop's own clock (not the injectable ``sleep``, which paces reads)."""
         while True:
-            await self._sleep(TICK)
+            await asyncio.sleep(TICK)
             self.alarm_tick(self._wall())
 
     def alarm_tick(self, now: float) -> None:

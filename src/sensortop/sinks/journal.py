@@ -21,7 +21,8 @@ from sensortop.logs.format import format_ts
 from sensortop.logs.writer import Recorder
 from sensortop.model.alarms import AlarmEvent
 from sensortop.model.readings import Reading
-from sensortop.sinks.base import Sink, SinkContext, SinkItem
+from sensortop.sinks.base import SinkContext, SinkItem
+from sensortop.sinks.jsonl import JsonlSink
 
 NEVER = 2**62
 """The journal's own size limit: none; it rotates when the readings log does."""
@@ -63,17 +64,18 @@ class JournalRecorder(Recorder):
         return b"".join(journal_line(e) for e in cast(Sequence[AlarmEvent], piece))
 
 
-class JournalSink(Sink):
-    """Always on, beside the run's JSON Lines log; takes alarm events, ignores readings."""
+class JournalSink(JsonlSink):
+    """Always on, beside the run's JSON Lines log; takes alarm events, ignores readings.
+
+    The log's sink with another recorder: starting, stopping (everything written,
+    the deadline not applied), backlog, error and the count are the same."""
 
     kind: ClassVar[str] = "journal"
     FIELDS: ClassVar[tuple[Field, ...]] = (
         Field("batch_seconds", float, 0.25, "the longest an event waits before it is "
               "written and flushed", minimum=0.001, maximum=60),
     )
-
-    def __init__(self, recorder: JournalRecorder) -> None:
-        self.recorder = recorder
+    recorder: JournalRecorder
 
     @classmethod
     def beside(cls, readings: Recorder) -> JournalSink:
@@ -85,30 +87,6 @@ class JournalSink(Sink):
         """A journal on its own (no readings log to follow): its own stamp, no rotation."""
         return cls(JournalRecorder(None, context.log_dir, options.get("batch_seconds", 0.25)))
 
-    @property
-    def name(self) -> str:
-        return str(self.recorder.path or self.recorder.log_dir)
-
-    async def start(self) -> None:
-        await self.recorder.start()
-
     def put(self, item: SinkItem) -> None:
         if isinstance(item, AlarmEvent):
             self.recorder.add(item)
-
-    async def stop(self, deadline: float) -> list[SinkItem]:
-        """Write everything (as the readings log does: its stop is bounded on its own)."""
-        await self.recorder.stop()
-        return []
-
-    @property
-    def backlog(self) -> int:
-        return self.recorder.backlog
-
-    @property
-    def error(self) -> str | None:
-        return self.recorder.error
-
-    @property
-    def delivered(self) -> int:
-        return self.recorder.written

@@ -153,13 +153,16 @@ class AlarmScreen(Screen[None]):
         self.notify(done if events else "nothing to do", timeout=3)
         self.redraw()
 
-    async def action_ack(self) -> None:
+    async def _on_chosen(self, act: Callable[[str, AlarmKind], Any], done: str) -> None:
+        """``act(sensor, kind)`` on the highlighted alarm; ``done`` said after, its name in."""
         chosen = self.chosen()
         if chosen is not None:
             sensor, kind = chosen
-            engine = self.link.engine
-            await self._do(lambda: engine.acknowledge(sensor, kind),
-                            f"{sensor}: {alarm_name(kind)} alarm acknowledged")
+            await self._do(lambda: act(sensor, kind),
+                           f"{sensor}: {alarm_name(kind)} {done}")
+
+    async def action_ack(self) -> None:
+        await self._on_chosen(self.link.engine.acknowledge, "alarm acknowledged")
 
     async def action_ack_shown(self) -> None:
         keys = [(line.sensor, line.kind) for line in self.shown if line.state in ACKABLE]
@@ -192,20 +195,10 @@ class AlarmScreen(Screen[None]):
                                           spec.alarms.shelve_max), answered)
 
     async def action_unshelve(self) -> None:
-        chosen = self.chosen()
-        if chosen is not None:
-            sensor, kind = chosen
-            engine = self.link.engine
-            await self._do(lambda: engine.unshelve(sensor, kind),
-                           f"{sensor}: {alarm_name(kind)} unshelved")
+        await self._on_chosen(self.link.engine.unshelve, "unshelved")
 
     async def action_reset(self) -> None:
-        chosen = self.chosen()
-        if chosen is not None:
-            sensor, kind = chosen
-            engine = self.link.engine
-            await self._do(lambda: engine.reset_latch(sensor, kind),
-                           f"{sensor}: {alarm_name(kind)} latch reset")
+        await self._on_chosen(self.link.engine.reset_latch, "latch reset")
 
     async def action_service(self) -> None:
         chosen = self.chosen()
