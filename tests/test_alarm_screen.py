@@ -193,3 +193,21 @@ async def test_the_add_form_sets_alarm_settings(app: SensortopApp) -> None:
         assert spec.alarms.stale is not None and spec.alarms.stale.after == 10.0
         assert spec.alarms.bad_quality is not None and spec.alarms.bad_quality.after == 3
         assert spec.alarms.effective(AlarmKind.STALE).priority.value == "high"
+
+
+async def test_a_panel_names_an_alarm_that_is_not_a_level(tmp_path: Path) -> None:
+    path = tmp_path / "plant.toml"
+    path.write_text('[[sensors]]\nid = "quiet"\ninterval = 600.0\n'
+                    '[sensors.alarms]\nstale = { after = 1.0, priority = "high" }\n',
+                    encoding="utf-8")
+    app = make_app(load_config(path), tmp_path / "logs")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            panel = app.grid.panels[0]
+            await until(pilot, lambda: "STALE alarm!" in str(panel.render())
+                        and panel.has_class("-in-alarm"), "the stale alarm, in red")
+            await pilot.press("k")
+            await until(pilot, lambda: "STALE alarm!" not in str(panel.render()), "acked")
+            assert "STALE alarm" in str(panel.render())
+    finally:
+        await app.link.stop()

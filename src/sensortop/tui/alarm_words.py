@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sensortop.model.alarms import AlarmEvent, AlarmKind, Lifecycle, Priority
-from sensortop.sampling.alarm_view import AlarmLine
+from sensortop.sampling.alarm_view import RANK, AlarmLine
 from sensortop.sampling.view import SensorView
 
 STATE_WORDS = {
@@ -62,3 +62,16 @@ def line_state(line: AlarmLine) -> str:
     if line.state in (Lifecycle.SHELVED, Lifecycle.OUT_OF_SERVICE) and line.active:
         words += " (active)"
     return words
+
+
+def other_alarm(view: SensorView) -> tuple[str, str] | None:
+    """The panel's words for an announced alarm that is not a level (those have
+    their own, from the reading): the highest priority one, e.g. ("STALE alarm!", style)."""
+    shown = [line for line in view.alarm_summary.lines
+             if line.active and line.state in (Lifecycle.UNACK, Lifecycle.ACKED)
+             and line.kind.value not in ("lolo", "lo", "hi", "hihi")]
+    if not shown:
+        return None
+    top = max(shown, key=lambda line: RANK[line.priority])
+    mark = "!" if any(line.state is Lifecycle.UNACK for line in shown) else ""
+    return f"{alarm_name(top.kind)} alarm{mark}", PRIORITY_STYLE[top.priority]
