@@ -36,14 +36,17 @@ _SEVERITY = {AlarmKind.LO: 1, AlarmKind.HI: 1, AlarmKind.LOLO: 2, AlarmKind.HIHI
 class Slot:
     """One alarm of the sensor: who it is, its condition, its record, its open episode."""
 
-    __slots__ = ("count", "due", "high", "low", "opened", "record", "setting", "total",
-                 "watch")
+    __slots__ = ("count", "due", "high", "limit", "low", "opened", "record", "setting",
+                 "total", "value", "watch")
 
     def __init__(self, setting: lifecycle.Setting, watch: Watch) -> None:
         self.setting = setting
         self.watch = watch
         self.record = lifecycle.Record()
         self.due: float | None = None
+        self.value: float | None = None
+        """What the condition last compared with ``limit`` (the screen shows it)."""
+        self.limit: float | None = None
         self.opened = 0.0
         self.count = 0
         self.total = 0.0
@@ -115,23 +118,23 @@ class SensorAlarms:
     def observe(self, ts: float, value: float | None) -> list[AlarmEvent]:
         """One reading (``value`` None for a failed read); the events it caused."""
         events: list[AlarmEvent] = []
+        stepped = False
         for slot in self.slots:
             verdict = slot.watch.reading(ts, value)
             was = slot.record.active
+            due = slot.due is not None and ts >= slot.due
             if verdict is not None:
-                record = slot.record
-                if verdict.on != record.condition or (slot.due is not None and ts >= slot.due):
+                slot.value, slot.limit = verdict.value, verdict.limit
+                if verdict.on != slot.record.condition or due:
                     self._step(slot, verdict, ts, events)
-                else:
-                    slot.record = lifecycle.Record(
-                        record.state, record.active, record.condition, record.changed_at,
-                        record.since, record.acked_at, record.shelved_until, record.one_shot,
-                        record.out_of_service, verdict.value, verdict.limit)
-            elif slot.due is not None and ts >= slot.due:
+                    stepped = True
+            elif due:
                 self._step(slot, lifecycle.Tick(), ts, events)
+                stepped = True
             if was and slot.record.active and value is not None:
                 _add(slot, value)
-        self._refresh()
+        if stepped or self.summary.lines:  # else nothing shown can have changed
+            self._refresh()
         return events
 
     def tick(self, now: float) -> list[AlarmEvent]:
@@ -139,6 +142,8 @@ class SensorAlarms:
         events: list[AlarmEvent] = []
         for slot in self.slots:
             verdict = slot.watch.tick(now) if slot.watch.ticks else None
+            if verdict is not None:
+                slot.value, slot.limit = verdict.value, verdict.limit
             if verdict is not None and verdict.on != slot.record.condition:
                 self._step(slot, verdict, now, events)
             elif slot.due is not None and now >= slot.due:
@@ -205,7 +210,7 @@ class SensorAlarms:
             if shown is not Lifecycle.NORMAL or record.active:
                 lines.append(AlarmLine(setting.sensor, kind, setting.rule.priority, shown,
                                        record.active, record.since if record.active else None,
-                                       record.value, record.limit, record.shelved_until,
+                                       slot.value, slot.limit, record.shelved_until,
                                        setting.rule.latch))
             if slot.due is not None or slot.watch.ticks:
                 ticking = True
