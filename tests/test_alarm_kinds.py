@@ -148,3 +148,11 @@ def test_the_fast_band_never_hides_a_change(values: list[float]) -> None:
     assert [(e.ts, e.alarm, e.event) for e in fast_events] == \
         [(e.ts, e.alarm, e.event) for e in slow_events]
     assert not math.isnan(fast.band_lo)
+
+
+def test_a_paused_sensor_is_never_stale() -> None:
+    alarms = alarms_for(alarms={"stale": {"after": 5.0}})
+    alarms.observe(T0, 1.0)
+    assert all(not alarms.tick(T0 + t, paused=True) for t in range(1, 30))
+    assert not alarms.tick(T0 + 33)  # resumed: the clock started again at the last tick
+    assert [e.event for e in alarms.tick(T0 + 34)] == [EventKind.RAISE]

@@ -110,7 +110,7 @@ class AlarmOperations:
             if not state.alarms.ticking:
                 continue
             with state.lock:
-                events = state.alarms.tick(now)
+                events = state.alarms.tick(now, state.paused)
                 if events:
                     state.publish()
             if events:

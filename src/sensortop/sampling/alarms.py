@@ -137,11 +137,15 @@ class SensorAlarms:
             self._refresh()
         return events
 
-    def tick(self, now: float) -> list[AlarmEvent]:
-        """Time passed: what is due now, and the conditions time alone can turn on."""
+    def tick(self, now: float, paused: bool = False) -> list[AlarmEvent]:
+        """Time passed: what is due now, and the conditions time alone can turn on
+        (a paused sensor expects no reading: it is never stale)."""
         events: list[AlarmEvent] = []
         for slot in self.slots:
-            verdict = slot.watch.tick(now) if slot.watch.ticks else None
+            watch = slot.watch
+            verdict = None
+            if isinstance(watch, Stale):
+                verdict = watch.hold(now) if paused else watch.tick(now)
             if verdict is not None:
                 slot.value, slot.limit = verdict.value, verdict.limit
             if verdict is not None and verdict.on != slot.record.condition:

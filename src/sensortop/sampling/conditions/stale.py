@@ -24,6 +24,11 @@ class Stale:
         self.last_good = ts
         return Condition(False, 0.0, self.after)
 
+    def hold(self, now: float) -> Condition:
+        """The sensor is paused: no reading is expected, so the clock starts again."""
+        self.last_good = now
+        return Condition(False, 0.0, self.after)
+
     def tick(self, now: float) -> Condition | None:
         if self.last_good is None:  # the clock starts with the first look
             self.last_good = now
