@@ -10,7 +10,8 @@ from sensortop.sampling.lifecycle import Condition
 
 
 class Rate:
-    """On while |last - first| / (t_last - t_first) over the window is at least ``max``."""
+    """On while |last - first| / (t_last - t_first) over the window is at least ``max``;
+    nothing is said until the readings span a whole window."""
 
     __slots__ = ("limit", "points", "scale", "window")
     kind = AlarmKind.RATE
@@ -31,8 +32,8 @@ class Rate:
         while len(points) > 2 and points[1][0] <= ts - self.window:
             points.popleft()  # keep one point at or before the window's start
         t0, v0 = points[0]
-        if ts - t0 <= 0:
-            return Condition(False, 0.0, self.limit)
+        if t0 > ts - self.window:  # not a whole window yet: two noisy points are no rate
+            return None
         rate = (value - v0) / (ts - t0) * self.scale
         return Condition(abs(rate) >= self.limit, rate, self.limit)
 
