@@ -61,7 +61,7 @@ class AlarmScreen(Screen[None]):
     DEFAULT_CSS = """
     AlarmScreen #alarms-title { height: auto; padding: 0 1; background: $panel; }
     AlarmScreen #alarms-active { height: 1fr; }
-    AlarmScreen #alarms-history-title { height: 1; padding: 0 1; background: $panel; }
+    AlarmScreen #alarms-history-title { height: auto; padding: 0 1; background: $panel; }
     AlarmScreen #alarms-history { height: 1fr; }
     """
 
@@ -132,7 +132,7 @@ class AlarmScreen(Screen[None]):
             table.add_row(*episode_cells(episode, stamp))
         self.query_one("#alarms-history-title", Static).update(Content.assemble(
             ("History", "bold $accent"), f"  {len(found)} finished episodes, newest first "
-            "(duration; the sensor's min / mean / max during each)"))
+            "(min / mean / max during each)"))
 
     def chosen(self) -> tuple[str, AlarmKind] | None:
         """The highlighted alarm: (sensor, kind)."""
