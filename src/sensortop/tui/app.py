@@ -26,8 +26,6 @@ from textual.widgets import Footer, Header
 from sensortop.config.kinds import available_kinds
 from sensortop.model.specs import Config, SensorSpec
 from sensortop.model.words import count_of
-from sensortop.sampling.view import SensorView
-from sensortop.tui.alarm_rows import counts
 from sensortop.tui.alarm_words import ack_words
 from sensortop.tui.config_saver import save_config, save_target_text
 from sensortop.tui.keys import ACTIONS, GRID_ACTIONS, PANEL_ACTIONS, dashboard_bindings
@@ -42,7 +40,7 @@ from sensortop.tui.themes import DEFAULT_THEME, ThemeChoice, load_themes
 from sensortop.tui.widgets.sensor_grid import SensorGrid
 from sensortop.tui.widgets.sensor_panel import SensorPanel
 from sensortop.tui.widgets.side_pane import SidePane
-from sensortop.tui.widgets.status_line import StatusLine
+from sensortop.tui.widgets.status_line import FLOOD_NOTICE, StatusLine
 
 FRAME_RATE = 4.0
 FRAME_SLICES = 4  # each frame is painted in this many slices, spread over its period
@@ -188,12 +186,9 @@ class SensortopApp(App[int]):
         if status is None:  # closing
             return
         rate = status.measure_rate(time.monotonic(), self.link.engine.readings_total)
-        flood = self.link.engine.flood.flooding
-        if flood and not status.flood:
-            self.notify("ALARM FLOOD: more than 10 alarms in 10 minutes; press ! for the list",
-                        severity="error", timeout=10)
-        status.show(self.link.recorder, rate, len(self.grid.panels),
-                    counts(self.sensor_views()), flood)
+        if status.show(self.link.recorder, rate, len(self.grid.panels), self.grid.views(),
+                       self.link.engine.flood.flooding):  # a flood just started
+            self.notify(FLOOD_NOTICE, severity="error", timeout=10)
 
     # -- focus --------------------------------------------------------------------
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -326,11 +321,7 @@ class SensortopApp(App[int]):
 
     def action_alarms(self) -> None:
         """``!``: the alarm screen over the grid."""
-        self.push_screen(AlarmScreen(self.link, self.sensor_views))
-
-    def sensor_views(self) -> list[SensorView]:
-        """Every sensor's current view, in the grid's order (read on the UI thread)."""
-        return [panel.state.view for panel in self.grid.panels]
+        self.push_screen(AlarmScreen(self.link, self.grid.views))
 
     def action_detail(self) -> None:
         panel = self.focused_panel()

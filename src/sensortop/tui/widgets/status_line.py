@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -11,10 +12,12 @@ from textual.widget import Widget
 
 from sensortop.logs.writer import Recorder
 from sensortop.model.words import count_of
-from sensortop.tui.alarm_rows import Counts
+from sensortop.sampling.view import SensorView
+from sensortop.tui.alarm_rows import Counts, counts
 from sensortop.tui.formatting import fit_text, format_rate
 
 NO_ALARMS = Counts((0, 0, 0, 0), 0, 0)
+FLOOD_NOTICE = "ALARM FLOOD: more than 10 alarms in 10 minutes; press ! for the list"
 PRIORITY_WORDS = ("low", "med", "high", "crit")
 
 RATE_WINDOW = 10.0
@@ -144,15 +147,17 @@ class StatusLine(Widget):
         return self._fields is not None and self._fields.flood
 
     def show(self, recorder: Recorder, rate: float, sensors: int,
-             alarms: Counts = NO_ALARMS, flood: bool = False) -> None:
+             views: Iterable[SensorView] = (), flood: bool = False) -> bool:
+        """Show these; True when an alarm flood has just started (the app announces it)."""
         path = str(recorder.path) if recorder.path is not None else None
         shown_rate = round(rate, 1) if rate < 10 else round(rate)
         fields = StatusFields(path, shown_rate, recorder.backlog, recorder.error, sensors,
-                              alarms, flood)
-        if fields == self._fields:
-            return
-        self._fields = fields
-        self.refresh()
+                              counts(views), flood)
+        started = flood and not self.flood
+        if fields != self._fields:
+            self._fields = fields
+            self.refresh()
+        return started
 
     @property
     def text(self) -> str:
