@@ -325,7 +325,7 @@ class EngineRun:
 
     def log_lines(self) -> list[dict[str, Any]]:
         lines = []
-        for path in sorted(self.log_dir.glob("*.jsonl")):
+        for path in sorted(self.log_dir.glob("sensortop-*.jsonl")):
             lines += [json.loads(line) for line in path.read_text().splitlines() if line]
         return lines
 

@@ -25,7 +25,7 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 20.0,
 def read_log_lines(paths: list[Path] | Path) -> list[dict]:
     """Every line of the given log files, parsed; fails on any malformed line."""
     if isinstance(paths, Path):
-        paths = sorted(paths.glob("*.jsonl"))
+        paths = sorted(paths.glob("sensortop-*.jsonl"))  # readings, not the journal
     lines = []
     for path in paths:
         for raw in path.read_bytes().splitlines():

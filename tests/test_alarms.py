@@ -6,11 +6,11 @@ import itertools
 
 from sensortop.model.readings import AlarmState
 from sensortop.model.specs import Limits
-from sensortop.sampling.alarms import AlarmEvaluator
+from sensortop.sampling.alarms import SensorAlarms
 
 
 def run(limits: Limits, values: list[float]) -> list[AlarmState]:
-    evaluator = AlarmEvaluator(limits)
+    evaluator = SensorAlarms(limits)
     return [evaluator.update(v) for v in values]
 
 
@@ -46,7 +46,7 @@ def test_low_side_deadband() -> None:
 
 
 def test_new_alarm_needs_acknowledgement() -> None:
-    evaluator = AlarmEvaluator(Limits(hi=1))
+    evaluator = SensorAlarms(Limits(hi=1))
     evaluator.update(2)
     assert not evaluator.acknowledged
     evaluator.acknowledge()

@@ -15,13 +15,15 @@ import pytest
 from sensortop.config.fields import Field
 from sensortop.config.loader import load_config, parse_config
 from sensortop.config.problems import ConfigError
-from sensortop.model.readings import AlarmState, AlarmTransition, Reading
+from sensortop.model.alarms import AlarmEvent, AlarmKind
+from sensortop.model.readings import Reading
 from sensortop.model.specs import Config, Limits, MonitorSpec, OutputSpec, SensorSpec
 from sensortop.sampling import session as session_module
 from sensortop.sampling.engine import Engine
 from sensortop.sampling.session import SamplingSession
 from sensortop.sinks import registry
 from sensortop.sinks.base import Sink, SinkContext, SinkItem
+from sensortop.sinks.journal import JournalSink
 from sensortop.sinks.jsonl import JsonlSink
 from sensortop.sources import StreamingSource
 from support import read_log_lines, wait_until
@@ -128,7 +130,7 @@ async def test_sinks_start_before_the_engine_and_stop_after_it(probe_kind: None,
         assert len(readings_of(probe.delivered_items)) == session.engine.readings_total
     assert len(read_log_lines(session.recorder.paths)) == session.engine.readings_total
     assert [(r.kind, r.undelivered, r.failed) for r in reports] == [
-        ("jsonl", 0, False), ("probe", 0, False), ("probe", 0, False)]
+        ("jsonl", 0, False), ("journal", 0, False), ("probe", 0, False), ("probe", 0, False)]
 
 
 async def test_a_sink_that_fails_or_hangs_at_stop_costs_the_others_nothing_and_is_reported(
@@ -158,9 +160,10 @@ async def test_a_sink_that_fails_or_hangs_at_stop_costs_the_others_nothing_and_i
     assert refused.undelivered == total == len(readings_of(refused.items))
 
 
-def test_with_no_outputs_the_one_sink_is_the_log_in_the_monitor_folder(tmp_path: Path) -> None:
+def test_with_no_outputs_the_sinks_are_the_log_and_its_journal_in_the_monitor_folder(
+        tmp_path: Path) -> None:
     session = SamplingSession(plant(tmp_path))
-    assert [type(s) for s in session.sinks] == [JsonlSink]
+    assert [type(s) for s in session.sinks] == [JsonlSink, JournalSink]
     assert session.recorder.log_dir == tmp_path / "logs"
     assert session.recorder.rotate_bytes == 100 * 1024 * 1024
 
@@ -170,7 +173,7 @@ def test_a_declared_jsonl_output_keeps_the_log_first_and_log_dir_still_overrides
     config = plant(tmp_path, {"kind": "probe", "label": "p"},
                    {"kind": "jsonl", "rotate_mb": 1.0, "batch_lines": 10})
     session = SamplingSession(config, tmp_path / "elsewhere")
-    assert [s.kind for s in session.sinks] == ["jsonl", "probe"]
+    assert [s.kind for s in session.sinks] == ["jsonl", "journal", "probe"]
     assert session.recorder.log_dir == tmp_path / "elsewhere"
     assert session.recorder.rotate_bytes == 1024 * 1024
     assert session.recorder.batch_lines == 10
@@ -180,7 +183,8 @@ def test_publish_adds_an_mqtt_output_next_to_the_configured_ones(tmp_path: Path)
     config = plant(tmp_path, {"kind": "mqtt", "url": "mqtt://127.0.0.1:1/site"})
     session = SamplingSession(config, publish="mqtt://127.0.0.1:2/other")
     assert [(s.kind, s.name) for s in session.sinks] == [
-        ("jsonl", str(tmp_path / "logs")), ("mqtt", "mqtt://127.0.0.1:1/site"),
+        ("jsonl", str(tmp_path / "logs")), ("journal", str(tmp_path / "logs")),
+        ("mqtt", "mqtt://127.0.0.1:1/site"),
         ("mqtt", "mqtt://127.0.0.1:2/other")]
 
 
@@ -301,18 +305,19 @@ async def test_the_engine_emits_each_alarm_transition_before_the_reading_that_ca
     finally:
         await engine.stop()
     steps = [(type(i).__name__, i.value) if isinstance(i, Reading) else
-             (i.from_state.value, i.to_state.value, i.value, i.limit) for i in seen]
-    assert steps == [
+             (i.alarm.value, i.from_state.value, i.to_state.value, i.value, i.limit)
+             for i in seen]
+    assert steps == [  # each level is an alarm of its own (README "Alarms")
         ("Reading", 5),
-        ("normal", "hi", 15, 10.0), ("Reading", 15),
-        ("hi", "hihi", 25, 20.0), ("Reading", 25),
-        ("hihi", "hi", 15, 20.0), ("Reading", 15),
+        ("hi", "normal", "unack", 15, 10.0), ("Reading", 15),
+        ("hihi", "normal", "unack", 25, 20.0), ("Reading", 25),
+        ("hihi", "unack", "rtn_unack", 15, 20.0), ("Reading", 15),
         ("Reading", 9.5),  # within the deadband: still hi, no transition
-        ("hi", "normal", 8, 10.0), ("Reading", 8),
-        ("normal", "lo", -3, 0.0), ("Reading", -3),
+        ("hi", "unack", "rtn_unack", 8, 10.0), ("Reading", 8),
+        ("lo", "normal", "unack", -3, 0.0), ("Reading", -3),
     ]
     assert all(isinstance(r, Reading) for r in plain)  # plain subscribers get readings only
-    assert [i.to_state for i in seen if isinstance(i, AlarmTransition)][-1] is AlarmState.LO
+    assert [i.alarm for i in seen if isinstance(i, AlarmEvent)][-1] is AlarmKind.LO
 
 
 async def test_the_log_holds_readings_only_though_its_sink_is_handed_transitions(
@@ -337,8 +342,8 @@ async def test_readings_an_mqtt_output_dropped_past_its_buffer_limit_are_counted
     url = f"mqtt://{HOST}:{free_port()}/nobody"  # no broker: nothing is ever acknowledged
     session = SamplingSession(plant(tmp_path, {"kind": "mqtt", "url": url, "buffer_limit": 3}))
     await run_briefly(session, readings=10)
-    jsonl, mqtt = await session.stop(timeout=0.0)
-    assert jsonl.undelivered == 0
+    jsonl, journal, mqtt = await session.stop(timeout=0.0)
+    assert jsonl.undelivered == journal.undelivered == 0
     assert mqtt.undelivered == session.engine.readings_total
     assert len(mqtt.items) == 3 and all(isinstance(i, Reading) for i in mqtt.items)
     assert mqtt.error is not None and "oldest dropped past buffer_limit" in mqtt.error

@@ -50,7 +50,7 @@ def env(*extra: Path) -> dict[str, str]:
 
 
 def log_of(folder: Path) -> list[str]:
-    return [line for path in sorted((folder / "logs").glob("*.jsonl"))
+    return [line for path in sorted((folder / "logs").glob("sensortop-*.jsonl"))
             for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -92,7 +92,7 @@ import json
 from pathlib import Path
 
 from sensortop.config.fields import Field
-from sensortop.model.readings import AlarmTransition
+from sensortop.model.alarms import AlarmEvent
 from sensortop.sinks.base import Sink
 
 
@@ -117,7 +117,7 @@ class TallySink(Sink):
         pass
 
     def put(self, item):
-        if not isinstance(item, AlarmTransition):
+        if not isinstance(item, AlarmEvent):
             self.held.append({"sensor": item.sensor, "value": item.value})
 
     async def stop(self, deadline):
@@ -197,7 +197,7 @@ def test_record_reports_readings_an_absent_broker_never_got_and_exits_1(tmp_path
                              str(config), "--duration", "0.5", "--publish", url],
                             capture_output=True, text=True, timeout=60, env=env())
     assert result.returncode == 1, result.stderr
-    logged = read_log_lines(sorted((tmp_path / "logs").glob("*.jsonl")))
+    logged = read_log_lines(sorted((tmp_path / "logs").glob("sensortop-*.jsonl")))
     assert len(logged) > 0  # the log is complete whatever happened to the broker
     assert (f"mqtt output {url}: 0 readings sent; {len(logged):,} could not be delivered"
             in result.stderr)

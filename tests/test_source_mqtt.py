@@ -312,7 +312,7 @@ async def test_two_recorders_feed_a_third_instance_through_one_broker_without_lo
         sent: dict[str, list[float | None]] = {}
         sent_times: dict[str, list[str]] = {}
         for site in remote:
-            for log in sorted((tmp_path / site / "logs").glob("*.jsonl")):
+            for log in sorted((tmp_path / site / "logs").glob("sensortop-*.jsonl")):
                 for line in log.read_text().splitlines():
                     record = json.loads(line)
                     sent.setdefault(record["sensor"], []).append(record["value"])

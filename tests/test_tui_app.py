@@ -580,7 +580,8 @@ def test_a_closed_terminal_ends_the_dashboard_with_the_log_flushed(tmp_path: Pat
 
 # -- words ----------------------------------------------------------------------------
 
-async def test_k_after_the_alarm_cleared_says_there_is_no_alarm(app: SensortopApp) -> None:
+async def test_k_after_the_alarm_cleared_acknowledges_it_then_says_there_is_none(
+        app: SensortopApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         state = app.link.engine.sensors["temp_a"]
 
@@ -590,11 +591,13 @@ async def test_k_after_the_alarm_cleared_says_there_is_no_alarm(app: SensortopAp
             state.alarms.update(20.0)  # back to normal, still never acknowledged
 
         await app.link.call_sync(alarm_came_and_went)
-        await pilot.press("k")
+        await pilot.press("k")  # ISA-18.2: a return to normal unseen still needs its ack
         await until(pilot, lambda: any("temp_a" in str(n.message)
                                        for n in app._notifications), "a notice")
+        await pilot.press("k")
+        await until(pilot, lambda: len(app._notifications) >= 2, "two notices")
         words = [str(n.message) for n in app._notifications]
-        assert "temp_a: no alarm to acknowledge" in words
+        assert words[-2:] == ["temp_a: HI alarm acknowledged", "temp_a: no alarm to acknowledge"]
         assert not any("NORMAL" in w for w in words)
 
 

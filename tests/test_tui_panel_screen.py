@@ -19,7 +19,7 @@ from sensortop.config.loader import load_config
 from sensortop.model.readings import AlarmState, Reading, Status
 from sensortop.sampling.session import SamplingSession
 from sensortop.tui.app import SensortopApp
-from sensortop.tui.keys import ACTIONS
+from sensortop.tui.keys import ACTIONS, FOOTER_HIDDEN
 from sensortop.tui.sampling import ThreadedLink
 from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen
@@ -99,6 +99,9 @@ async def test_footer_shows_help_and_quit_at_80x24(tmp_path: Path) -> None:
         footer = app.screen.query_one(Footer)
         keys = {key.action: key for key in footer.query(FooterKey)}
         for _key, action, _label, _help in ACTIONS:
+            if action in FOOTER_HIDDEN:  # left out so the rest fit; ? lists it
+                assert action not in keys
+                continue
             region = keys[action].region
             assert region.width > 0 and region.right <= 80, (action, region)
         assert keys["help"].region.x < keys["quit"].region.x

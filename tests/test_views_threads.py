@@ -14,8 +14,9 @@ import threading
 import numpy as np
 
 from sensortop.config.loader import make_sensor
+from sensortop.model.alarms import AlarmKind, Lifecycle
 from sensortop.model.readings import AlarmState, Status
-from sensortop.sampling.alarms import AlarmEvaluator
+from sensortop.sampling.alarms import SensorAlarms
 from sensortop.sampling.engine import Engine
 from sensortop.sampling.history import History
 
@@ -39,13 +40,13 @@ def test_every_view_taken_while_the_engine_writes_is_self_consistent() -> None:
     engine = Engine(history=CAPACITY)
     state = engine.add(spec)
     # What each view must say after n readings, worked out beforehand, one reading at a time.
-    evaluator = AlarmEvaluator(spec.limits)
+    evaluator = SensorAlarms(spec)
     alarms, acked, failures, good_n = [], [], [], []
     sums = np.zeros(POINTS)
     bad = 0
     for i, value in enumerate(values.tolist()):
         ok = not math.isnan(value)
-        alarms.append(evaluator.update(value) if ok else evaluator.state)
+        alarms.append(evaluator.update(value, T0 + i) if ok else evaluator.state)
         acked.append(evaluator.acknowledged)
         bad += not ok
         failures.append(bad)
@@ -166,7 +167,7 @@ def test_a_reading_drops_the_view_and_pause_and_acknowledge_publish_one() -> Non
     assert state.view is published  # nothing changed since: no rebuild
     engine.pause("s")
     assert state._view is not published and state._view.paused
-    assert engine.acknowledge("s") == (AlarmState.HI, False)
+    assert [e.alarm for e in engine.acknowledge("s")] == [AlarmKind.HI]
     assert state._view.acknowledged and state.view is state._view
 
 
@@ -175,8 +176,10 @@ def test_acknowledge_says_what_it_found_in_one_step() -> None:
     state = engine.add(make_sensor({"id": "s", "limits": {"hi": 30.0}}))
     engine._emit(state, T0, 35.0, Status.OK)
     engine._emit(state, T0 + 1, 20.0, Status.OK)  # the alarm came and went, never seen
-    assert engine.acknowledge("s") == (AlarmState.NORMAL, False)
-    assert state.view.acknowledged
+    acks = engine.acknowledge("s", user="op")  # it needs acknowledging all the same
+    assert [(e.alarm, e.from_state, e.to_state, e.user) for e in acks] == [
+        (AlarmKind.HI, Lifecycle.RTN_UNACK, Lifecycle.NORMAL, "op")]
+    assert state.view.acknowledged and not state.view.alarm_summary.lines
     engine._emit(state, T0 + 2, 35.0, Status.OK)
-    assert engine.acknowledge("s") == (AlarmState.HI, False)
-    assert engine.acknowledge("s") == (AlarmState.HI, True)
+    assert [e.to_state for e in engine.acknowledge("s")] == [Lifecycle.ACKED]
+    assert engine.acknowledge("s") == []  # already acknowledged: nothing to do

@@ -119,7 +119,8 @@ async def _record(config: Config, log_dir: Path | None, duration: float | None,
               f"({reports[0].error or 'no reason given'})", file=out, flush=True)
     for sink, report in zip(session.sinks[1:], reports[1:], strict=True):
         delivered = sink.delivered
-        text = f"{sink.kind} output {sink.name}: "
+        journal = sink.kind == "journal"
+        text = f"alarm journal {sink.name}: " if journal else f"{sink.kind} output {sink.name}: "
         text += "stopped" if delivered is None else sink.delivered_text(delivered)
         if report.undelivered:
             text += (f"; {report.undelivered:,} could not be delivered"

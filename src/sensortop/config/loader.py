@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sensortop.config.alarms import parse_alarms
 from sensortop.config.fields import Field, show
 from sensortop.config.files import parse_toml, read_config_text
 from sensortop.config.kinds import KindUnavailable, kind_names, source_class
@@ -64,6 +65,8 @@ SENSOR_FIELDS: tuple[Field, ...] = (
     Field("setpoint", float, None, "target value (charts draw it)", optional=True),
     Field("limits", dict, None, "alarm limits: { lo, hi, lolo, hihi, deadband }",
           optional=True),
+    Field("alarms", dict, None, "[sensors.alarms]: priorities, delays, latch, shelving and "
+          "the rate, deviation, stale, flatline and bad_quality alarms", optional=True),
 )
 LIMIT_KEYS = ("lolo", "lo", "hi", "hihi", "deadband")
 LIMIT_FIELDS: tuple[Field, ...] = (
@@ -226,6 +229,8 @@ def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem]
         problems.append(Problem(file, where, "id", f"{show(sensor_id)} is not a valid id",
                                 "1 to 64 lower case letters, digits and _, e.g. reactor_temp"))
     limits = _parse_limits(values.get("limits"), file, where, problems)
+    alarms = parse_alarms(values.get("alarms"), file, where, problems,
+                          values.get("setpoint"), limits)
     interval = values.get("interval", 1.0)
     timeout = values.get("timeout")
     if timeout is None:
@@ -257,6 +262,7 @@ def parse_sensor(raw: Any, file: str, index: int | None, problems: list[Problem]
         retries=values.get("retries", 0),
         setpoint=values.get("setpoint"),
         limits=limits,
+        alarms=alarms,
         options=options,
         base_dir=base_dir,
     )

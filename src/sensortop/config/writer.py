@@ -135,13 +135,29 @@ def _edit_one_table(source: str, raw: Any, wanted: dict[str, Any]) -> str | None
         if key not in wanted:
             if key in table:
                 del table[key]
-        elif key == "limits":
-            inline = tomlkit.inline_table()
-            inline.update(wanted[key])
-            table[key] = inline
         else:
-            table[key] = wanted[key]
+            table[key] = _toml_value(key, wanted[key])
     return tomlkit.dumps(doc)
+
+
+def _toml_value(key: str, value: Any) -> Any:
+    """``limits`` as an inline table; ``alarms`` as a ``[sensors.alarms]`` sub-table whose
+    own tables (``rate = { ... }``) are inline, as the README writes them."""
+    import tomlkit
+
+    def inline(mapping: dict[str, Any]) -> Any:
+        table = tomlkit.inline_table()
+        table.update(mapping)
+        return table
+
+    if key == "limits":
+        return inline(value)
+    if key == "alarms":
+        table = tomlkit.table()
+        for name, item in value.items():
+            table.add(name, inline(item) if isinstance(item, dict) else item)
+        return table
+    return value
 
 
 def _leading_notes(chunk: str) -> str:
@@ -158,12 +174,7 @@ def _render_sensor(wanted: dict[str, Any]) -> str:
 
     table = tomlkit.table()
     for key, value in wanted.items():
-        if key == "limits":
-            inline = tomlkit.inline_table()
-            inline.update(value)
-            table.add(key, inline)
-        else:
-            table.add(key, value)
+        table.add(key, _toml_value(key, value))
     aot = tomlkit.aot()
     aot.append(table)
     doc = tomlkit.document()

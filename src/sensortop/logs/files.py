@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 PREFIX = "sensortop-"
+JOURNAL_PREFIX = "events-"
+"""The alarm journal beside each run's log: ``events-`` + the run's stamp (README "Alarms")."""
 STAMP_FORMAT = "%Y%m%d-%H%M%S"
 _NAME = re.compile(r"^sensortop-(\d{8}-\d{6})(?:\.(\d+))?\.jsonl$")
 
@@ -24,6 +26,11 @@ def part_path(log_dir: Path, stem: str, part: int) -> Path:
     return log_dir / f"{stem}{suffix}"
 
 
+def journal_stem(run_stem: str) -> str:
+    """The journal's stem for a run's: ``sensortop-20261124-140307`` -> ``events-2026...``."""
+    return JOURNAL_PREFIX + run_stem.removeprefix(PREFIX)
+
+
 def new_run_stem(log_dir: Path, started: datetime | None = None) -> str:
     """A run name from the start time that no file in ``log_dir`` uses yet.
 
@@ -32,6 +39,8 @@ def new_run_stem(log_dir: Path, started: datetime | None = None) -> str:
     """
     moment = (started or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     taken = {p.name.split(".", 1)[0] for p in log_dir.glob(f"{PREFIX}*.jsonl")}
+    taken |= {PREFIX + p.name.split(".", 1)[0].removeprefix(JOURNAL_PREFIX)
+              for p in log_dir.glob(f"{JOURNAL_PREFIX}*.jsonl")}  # the stamp is the run's
     while True:
         stem = PREFIX + moment.strftime(STAMP_FORMAT)
         if stem not in taken:
@@ -48,11 +57,13 @@ def log_sort_key(path: Path) -> tuple[str, int, str]:
 
 
 def expand_log_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files stay as given; a folder stands for its ``*.jsonl`` files. Sorted in run order."""
+    """Files stay as given; a folder stands for its ``*.jsonl`` readings logs (not the
+    alarm journals beside them). Sorted in run order."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in path.glob("*.jsonl") if p.is_file())
+            found.extend(p for p in path.glob("*.jsonl")
+                         if p.is_file() and not p.name.startswith(JOURNAL_PREFIX))
         else:
             found.append(path)
     unique = list(dict.fromkeys(found))

@@ -71,8 +71,9 @@ OPERATOR_EVENTS = frozenset({EventKind.ACK, EventKind.SHELVE, EventKind.UNSHELVE
 class AlarmEvent:
     """One alarm transition of one sensor's alarm, at ``ts`` (seconds since the epoch, UTC).
 
-    ``value`` is the value that caused it (None for operator actions and for
-    alarms about missing readings); ``limit`` the limit involved, where there is one.
+    ``value`` is what the alarm's condition compared with ``limit`` (the reading for
+    a level or deviation, the rate, the seconds stale or flat, the failures in a
+    row; README "Alarms"), None for operator actions.
     """
 
     ts: float

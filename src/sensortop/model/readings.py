@@ -39,20 +39,3 @@ class Reading:
     status: Status
     error: str | None = None
     alarm: AlarmState = AlarmState.NORMAL
-
-
-@dataclass(slots=True, frozen=True)
-class AlarmTransition:
-    """A sensor's alarm state changed with the reading at ``ts``.
-
-    The engine hands these to sinks next to readings (see README "How it works").
-    ``limit`` is the limit crossed: the new state's when entering or escalating,
-    the old state's when the alarm clears or falls back to a lesser level.
-    """
-
-    ts: float
-    sensor: str
-    from_state: AlarmState
-    to_state: AlarmState
-    value: float
-    limit: float | None

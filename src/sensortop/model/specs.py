@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sensortop.model.actions import ActionSpec
+from sensortop.model.alarm_specs import AlarmsSpec
 
 
 @dataclass(slots=True)
@@ -47,6 +48,8 @@ class SensorSpec:
     retries: int = 0
     setpoint: float | None = None
     limits: Limits = field(default_factory=Limits)
+    alarms: AlarmsSpec = field(default_factory=AlarmsSpec)
+    """The ``[sensors.alarms]`` table: priorities, delays, latching and the other kinds."""
     options: dict[str, Any] = field(default_factory=dict)
     """Kind-specific fields, already validated against the kind's FIELDS."""
     base_dir: Path | None = field(default=None, compare=False)
@@ -80,6 +83,9 @@ class SensorSpec:
             out["limits"] = limits
         out.update({k: v for k, v in self.options.items()
                     if v is not None and (k not in defaults or v != defaults[k])})
+        alarms = self.alarms.to_dict()
+        if alarms:  # last: in TOML a sub-table follows the sensor's own keys
+            out["alarms"] = alarms
         return out
 
 

@@ -35,10 +35,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import cast
 
 from sensortop.config.kinds import make_source
-from sensortop.model.readings import AlarmState, AlarmTransition, Reading, Status
+from sensortop.model.alarms import AlarmEvent
+from sensortop.model.readings import AlarmState, Reading, Status
 from sensortop.model.specs import SensorSpec
-from sensortop.sampling.alarms import AlarmEvaluator
+from sensortop.sampling.alarm_ops import AlarmOperations
+from sensortop.sampling.alarms import SensorAlarms
 from sensortop.sampling.failures import close_quietly, connect_error, describe_error, status_of
+from sensortop.sampling.flood import FloodWatch
 from sensortop.sampling.history import History
 from sensortop.sampling.lateness import LatenessLog
 from sensortop.sampling.reads import Begun, as_value, finish
@@ -50,12 +53,12 @@ log = logging.getLogger(__name__)
 
 
 Subscriber = Callable[[Reading], None]
-EventSubscriber = Callable[[Reading | AlarmTransition], None]
+EventSubscriber = Callable[[Reading | AlarmEvent], None]
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 
 
-class Engine:
+class Engine(AlarmOperations):
     """Polls every sensor on its own schedule and hands each reading to subscribers."""
 
     def __init__(self, specs: Iterable[SensorSpec] = (), *, history: int = 600,
@@ -79,6 +82,8 @@ class Engine:
         self._ticker_task: asyncio.Task[None] | None = None
         self._slots: dict[str, Slot] = {}
         self._clock_now: Clock = time.monotonic  # the loop's clock, from start()
+        self._alarm_tick: asyncio.Task[None] | None = None
+        self.flood = FloodWatch()
         for spec in specs:
             self.add(spec)
 
@@ -92,8 +97,8 @@ class Engine:
         return lambda: self._subscribers.remove(callback)
 
     def subscribe_events(self, callback: EventSubscriber) -> Callable[[], None]:
-        """Like ``subscribe``, and also ``callback(transition)`` whenever a sensor's alarm
-        state changes, just before the reading that changed it (sinks use this)."""
+        """Like ``subscribe``, and also ``callback(event)`` for every ``AlarmEvent`` (just
+        before the reading that caused it, if one did; sinks and the journal use this)."""
         self._event_subscribers.append(callback)
         return lambda: self._event_subscribers.remove(callback)
 
@@ -109,6 +114,7 @@ class Engine:
         self._running = True
         for state in self.sensors.values():
             self._spawn(state)
+        self._alarm_tick = asyncio.create_task(self._alarm_ticker(), name="alarm-tick")
 
     async def stop(self) -> None:
         """Stop every sensor task and close every source."""
@@ -118,6 +124,9 @@ class Engine:
         tasks = [s.task for s in self.sensors.values() if s.task is not None]
         if self._ticker_task is not None:
             tasks.append(self._ticker_task)
+        if self._alarm_tick is not None:
+            tasks.append(self._alarm_tick)
+            self._alarm_tick = None
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -138,7 +147,7 @@ class Engine:
         _check_timing(spec)
         if source is None:
             source = make_source(spec)
-        state = SensorState(spec, source, History(self.history_size), AlarmEvaluator(spec.limits))
+        state = SensorState(spec, source, History(self.history_size), SensorAlarms(spec))
         self.sensors[spec.id] = state
         if self._running:
             self._spawn(state)
@@ -174,20 +183,6 @@ class Engine:
         if slot is not None and slot.parked and slot.live and self._ticker is not None:
             slot.parked = False
             self._ticker.push(slot, slot.resume_at(self._clock_now()))
-
-    def acknowledge(self, sensor_id: str) -> tuple[AlarmState, bool]:
-        """Acknowledge a sensor's alarm; returns (its alarm state, whether it had
-        already been acknowledged), read in the same step. KeyError if unknown.
-
-        Acknowledging with no alarm on is allowed: an alarm that came and went
-        needs no more attention."""
-        state = self.sensors[sensor_id]
-        with state.lock:
-            alarms = state.alarms
-            alarm, seen = alarms.state, alarms.acknowledged
-            alarms.acknowledge()
-            state.publish()
-        return alarm, seen
 
     def toggle_pause(self, sensor_id: str) -> bool:
         """Pause a running sensor or resume a paused one; returns the new paused flag."""
@@ -226,16 +221,19 @@ class Engine:
         The view is not rebuilt here (most readings are never looked at, and at
         50,000 a second that was a tenth of the cost): it is dropped, under the
         lock, and rebuilt by the first reader that asks (``SensorState.view``)."""
-        transition = None
+        events = None
         with state.lock:  # a reader rebuilding a view waits for the whole reading
-            alarm = AlarmState.NORMAL
-            if status is Status.OK and state.alarms.active:
-                before = state.alarms.state
-                # ALARMS: the per-reading alarm update (sampling/alarms.py), this one call.
-                alarm = state.alarms.update(value)  # type: ignore[arg-type]
-                if alarm is not before:
-                    transition = _transition(state, ts, before, alarm,
-                                             value)  # type: ignore[arg-type]
+            alarms = state.alarms
+            # ALARMS: the per-reading alarm update (sampling/alarms.py).
+            if status is Status.OK:
+                # Inside the band nothing can change (sampling.alarms): one comparison.
+                if not alarms.band_lo < value < alarms.band_hi:  # type: ignore[operator]
+                    events = alarms.observe(ts, value)
+                alarm = alarms.level
+            else:
+                if alarms.failures:
+                    events = alarms.observe(ts, None)
+                alarm = AlarmState.NORMAL
             reading = Reading(ts, state.spec.id, value, state.spec.units, status, error, alarm)
             state.history.append(ts, value)
             state.last_reading = reading
@@ -249,20 +247,13 @@ class Engine:
                 callback(reading)
             except Exception:  # a broken subscriber must not stop sampling
                 log.exception("reading subscriber %r failed", callback)
-        if transition is None:
-            if self._event_subscribers:
-                for sink in self._event_subscribers:
-                    try:
-                        sink(reading)
-                    except Exception:  # a broken sink must not stop sampling
-                        log.exception("sink %r failed", sink)
-            return
-        for item in (transition, reading):
-            for sink in self._event_subscribers:
-                try:
-                    sink(item)
-                except Exception:  # a broken sink must not stop sampling
-                    log.exception("sink %r failed", sink)
+        if events:
+            self._hand_out(events)
+        for sink in self._event_subscribers:
+            try:
+                sink(reading)
+            except Exception:  # a broken sink must not stop sampling
+                log.exception("sink %r failed", sink)
 
     def _due(self, slot: Slot, due: float) -> None:
         """Reading k of a polled sensor is due: take it now if the source answers at
@@ -368,17 +359,3 @@ def _check_timing(spec: SensorSpec) -> None:
         if not ok or not math.isfinite(value) or value <= 0:
             raise ValueError(f"sensor {spec.id!r}: {name} must be a positive, finite number "
                              f"of seconds; got {value!r}")
-
-
-def _transition(state: SensorState, ts: float, before: AlarmState, after: AlarmState,
-                value: float) -> AlarmTransition:
-    """The event for a change of alarm state, naming the limit that was crossed."""
-    falling_back = after is AlarmState.NORMAL or (
-        _SEVERITY[after] < _SEVERITY[before] and after.value in before.value)  # hihi -> hi
-    crossed = before if falling_back else after
-    limit = getattr(state.alarms.limits, crossed.value, None)
-    return AlarmTransition(ts, state.spec.id, before, after, value, limit)
-
-
-_SEVERITY = {AlarmState.NORMAL: 0, AlarmState.LO: 1, AlarmState.HI: 1,
-             AlarmState.LOLO: 2, AlarmState.HIHI: 2}

@@ -109,7 +109,7 @@ class LogFeed:
         status = _STATUS[int(series.status[i])]
         ok = np.flatnonzero(series.status == 0)
         if ok.size:  # a failed read carries no alarm; the state stays the last good one's
-            state.alarms.state = _ALARM[int(series.alarm[ok[-1]])]
+            state.alarms.level = _ALARM[int(series.alarm[ok[-1]])]
         state.last_reading = Reading(
             float(series.ts[i]), state.spec.id, None if value != value else value,
             series.units or state.spec.units, status,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sensortop.model.readings import Reading
 from sensortop.model.specs import SensorSpec
-from sensortop.sampling.alarms import AlarmEvaluator
+from sensortop.sampling.alarms import SensorAlarms
 from sensortop.sampling.history import History
 from sensortop.sampling.view import SensorView
 from sensortop.sources import Source
@@ -29,7 +29,7 @@ class SensorState:
     spec: SensorSpec
     source: Source
     history: History
-    alarms: AlarmEvaluator
+    alarms: SensorAlarms
     paused: bool = False
     last_reading: Reading | None = None
     readings: int = 0
@@ -67,7 +67,7 @@ class SensorState:
     def _matches(self, view: SensorView) -> bool:
         alarms = self.alarms
         return (view.version == self.history.version and view.last_reading is self.last_reading
-                and view.alarm is alarms.state and view.acknowledged == alarms.acknowledged
+                and view.alarm is alarms.level and view.alarm_summary is alarms.summary
                 and view.paused == self.paused and view.readings == self.readings
                 and view.failures == self.failures and view.skipped_slots == self.skipped_slots
                 and view.connected == self.connected)
@@ -80,7 +80,7 @@ class SensorState:
         view: SensorView = _new_view(SensorView, (
             self.spec, history.version, history, self.last_reading, history.last_good_ts,
             self.paused, self.connected, self.readings, self.failures, self.skipped_slots,
-            alarms.state, alarms.acknowledged, history.stats_fields()))
+            alarms.level, alarms.acknowledged, history.stats_fields(), alarms.summary))
         self._view = view
         return view
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from sensortop.model.readings import AlarmState, Reading, Status
 from sensortop.model.specs import SensorSpec
+from sensortop.sampling.alarm_view import AlarmSummary
 from sensortop.sampling.history import History, Stats, stats_from, values_stats
 
 STALE_INTERVALS = 3.0
@@ -46,13 +47,17 @@ class SensorView(NamedTuple):
     alarm: AlarmState
     acknowledged: bool
     stats_fields: tuple[int, float, float, float, float]
+    alarm_summary: AlarmSummary
+    """Every alarm that needs showing, and the finished episodes (``alarm_view``)."""
 
     @property
     def alarms_active(self) -> bool:
-        """Whether the sensor has any alarm limit (its spec never changes)."""
-        limits = self.spec.limits
+        """Whether the sensor has any alarm: a limit or another kind (its spec never changes)."""
+        limits, rules = self.spec.limits, self.spec.alarms
         return not (limits.hi is None and limits.hihi is None and limits.lo is None
-                    and limits.lolo is None)
+                    and limits.lolo is None and rules.rate is None and rules.deviation is None
+                    and rules.stale is None and rules.flatline is None
+                    and rules.bad_quality is None)
 
     @property
     def kept(self) -> int:
@@ -100,6 +105,6 @@ class SensorView(NamedTuple):
             return "error"
         if self.is_stale(now):
             return "stale"
-        if reading.alarm is not AlarmState.NORMAL:
+        if reading.alarm is not AlarmState.NORMAL or self.alarm_summary.announced:
             return "alarm"
         return "ok"

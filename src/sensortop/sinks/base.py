@@ -1,6 +1,6 @@
 """The contract every output keeps, so the session can start, feed and stop any of them.
 
-``put`` runs on the engine's loop for every reading and alarm transition and must
+``put`` runs on the engine's loop for every reading and alarm event and must
 return at once (buffer, never wait). ``stop(deadline)`` delivers what it can until
 ``deadline`` (a ``time.monotonic()`` instant) and returns what it could not, so the
 session can report it; a sink never drops items silently.
@@ -15,11 +15,11 @@ from typing import Any, ClassVar
 
 from sensortop.config.fields import Field
 from sensortop.model.alarms import AlarmEvent
-from sensortop.model.readings import AlarmTransition, Reading
+from sensortop.model.readings import Reading
 from sensortop.model.specs import MonitorSpec
 from sensortop.model.words import count_of
 
-SinkItem = Reading | AlarmTransition | AlarmEvent
+SinkItem = Reading | AlarmEvent
 """What the engine hands a sink; a sink ignores the kinds it has no use for."""
 
 

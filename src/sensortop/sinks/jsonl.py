@@ -1,7 +1,7 @@
 """The run's JSON Lines log as a sink: the ``Recorder`` behind the ``Sink`` contract.
 
-The log holds readings only (README "Log format"): alarm transitions are
-ignored here on purpose until the alarm journal gives them a place of their own.
+The log holds readings only (README "The log files"): alarm events go to the
+alarm journal (``sinks.journal``), which follows this log's name and rotation.
 """
 
 from __future__ import annotations

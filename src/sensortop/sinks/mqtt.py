@@ -1,7 +1,7 @@
 """Readings to an MQTT broker as a sink: the ``MqttPublisher`` behind the ``Sink`` contract.
 
 Each reading goes, as its log line, to ``<prefix>/<sensor_id>`` (README "Outputs").
-Alarm transitions are not published (the state travels in each reading's
+Alarm events are not published (the state travels in each reading's
 ``alarm`` field); they are ignored here on purpose.
 """
 

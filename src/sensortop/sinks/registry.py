@@ -23,6 +23,8 @@ from sensortop.config.loader import check_fields, closest
 from sensortop.config.problems import ConfigError, Problem
 from sensortop.model.specs import Config, OutputSpec
 from sensortop.sinks.base import Sink, SinkContext
+from sensortop.sinks.journal import JournalSink
+from sensortop.sinks.jsonl import JsonlSink
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,8 @@ def check_outputs(config: Config) -> list[Problem]:
 
 
 def build_sinks(config: Config, log_dir: Path, publish: str | None = None) -> list[Sink]:
-    """The run's sinks, the JSON Lines log first; ConfigError for a bad ``[[outputs]]``.
+    """The run's sinks, the JSON Lines log first and its alarm journal second; ConfigError
+    for a bad ``[[outputs]]``.
 
     The log is always there (``review`` reads it): with no jsonl output declared it
     takes the defaults. ``publish`` (``record --publish``) adds an mqtt output.
@@ -129,6 +132,9 @@ def build_sinks(config: Config, log_dir: Path, publish: str | None = None) -> li
             sinks.insert(0, sink)
         else:
             sinks.append(sink)
+    readings = sinks[0]
+    assert isinstance(readings, JsonlSink)
+    sinks.insert(1, JournalSink.beside(readings.recorder))  # always on, beside the log
     if config.actions:
         from sensortop.sinks.actions.sink import ActionsSink  # threads, httpx: only when used
 

@@ -26,15 +26,16 @@ from textual.widgets import Footer, Header
 from sensortop.archive.background import BackgroundCompactor
 from sensortop.config.kinds import available_kinds
 from sensortop.logs.archive_names import run_stem
-from sensortop.model.readings import AlarmState
 from sensortop.model.specs import Config, SensorSpec
 from sensortop.model.words import count_of
+from sensortop.tui.alarm_words import ack_words
 from sensortop.tui.backfill import backfill_panels
 from sensortop.tui.config_saver import save_config, save_target_text
 from sensortop.tui.keys import ACTIONS, GRID_ACTIONS, PANEL_ACTIONS, dashboard_bindings
 from sensortop.tui.lifecycle import TerminalLifecycle
 from sensortop.tui.sampling import SamplingLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen
+from sensortop.tui.screens.alarms import AlarmScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
 from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen
@@ -42,7 +43,7 @@ from sensortop.tui.themes import DEFAULT_THEME, ThemeChoice, load_themes
 from sensortop.tui.widgets.sensor_grid import SensorGrid
 from sensortop.tui.widgets.sensor_panel import SensorPanel
 from sensortop.tui.widgets.side_pane import SidePane
-from sensortop.tui.widgets.status_line import StatusLine
+from sensortop.tui.widgets.status_line import FLOOD_NOTICE, StatusLine
 
 FRAME_RATE = 4.0
 FRAME_SLICES = 4  # each frame is painted in this many slices, spread over its period
@@ -198,8 +199,10 @@ class SensortopApp(App[int]):
         if status is None:  # closing
             return
         rate = status.measure_rate(time.monotonic(), self.link.engine.readings_total)
-        status.show(self.link.recorder, rate, len(self.grid.panels), self.link.outputs,
-                    self._compactor.note if self._compactor is not None else "")
+        if status.show(self.link.recorder, rate, len(self.grid.panels), self.link.outputs,
+                       self._compactor.note if self._compactor is not None else "",
+                       self.grid.views(), self.link.engine.flood.flooding):
+            self.notify(FLOOD_NOTICE, severity="error", timeout=10)  # a flood just started
 
     # -- focus --------------------------------------------------------------------
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -318,23 +321,21 @@ class SensortopApp(App[int]):
 
     @work(group="sensors", exit_on_error=False)
     async def action_acknowledge(self) -> None:
-        """Mark the focused sensor's alarm as seen: its panel stops flagging it with "!"."""
+        """Acknowledge the focused sensor's alarms: its panel stops flagging them with "!"."""
         panel = self.focused_panel()
         if panel is None:
             return
         sensor_id, engine = panel.sensor_id, self.link.engine
-        try:  # what it found and did, in one step where the engine lives
-            state, seen = await self.link.call_sync(lambda: engine.acknowledge(sensor_id))
+        try:  # what it did, in one step where the engine lives
+            events = await self.link.call_sync(lambda: engine.acknowledge(sensor_id))
         except KeyError:  # removed meanwhile
             return
         panel.frame(self.clock())
-        if state is AlarmState.NORMAL:
-            words = "no alarm to acknowledge"
-        elif seen:
-            words = f"{state.value.upper()} alarm already acknowledged"
-        else:
-            words = f"{state.value.upper()} alarm acknowledged"
-        self.notify(f"{panel.sensor_id}: {words}", timeout=2)
+        self.notify(f"{panel.sensor_id}: {ack_words(events, panel.state.view)}", timeout=2)
+
+    def action_alarms(self) -> None:
+        """``!``: the alarm screen over the grid."""
+        self.push_screen(AlarmScreen(self.link, self.grid.views))
 
     def action_detail(self) -> None:
         panel = self.focused_panel()

@@ -12,6 +12,8 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("d", "remove_sensor", "Del", "Remove the focused sensor (asks first)"),
     ("space", "toggle_pause", "Pause", "Pause or resume the focused sensor"),
     ("k", "acknowledge", "Ack", "Acknowledge the focused sensor's new alarm"),
+    ("exclamation_mark", "alarms", "Alarm", "The alarm screen: active alarms, history, "
+     "acknowledge, shelve, reset"),
     ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
     ("c", "lookup", "Lookup", "Show and focus the compound lookup (Esc back to the panels)"),
     ("l", "review", "Logs", "Open the log review screen"),
@@ -20,11 +22,16 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("question_mark", "help", "Help", "Every key, and where the logs go"),
     ("q", "quit", "Quit", "Quit, flushing the log first"),
 )
-KEY_DISPLAY = {"question_mark": "?", "space": "␣"}  # as the footer shows them
+# as the footer shows them
+KEY_DISPLAY = {"question_mark": "?", "space": "␣", "exclamation_mark": "!"}
 
 GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "acknowledge",
-                          "detail", "lookup", "save", "focus_panels"})
+                          "detail", "lookup", "save", "focus_panels", "alarms"})
 """Actions on the grid: hidden while another screen covers it."""
+
+FOOTER_HIDDEN = frozenset({"choose_theme"})
+"""Keys left out of the footer so the rest fit 80 columns; they work, and ``?`` and the
+command palette list them."""
 
 PANEL_ACTIONS = frozenset({"remove_sensor", "toggle_pause", "acknowledge", "detail"})
 """Actions on the focused panel: hidden while the grid is out of sight."""
@@ -33,10 +40,12 @@ PANEL_ACTIONS = frozenset({"remove_sensor", "toggle_pause", "acknowledge", "deta
 def dashboard_bindings() -> list[BindingType]:
     """The footer's bindings, in the table's order, and Esc (back to the panels, unshown)."""
     return [
-        *(Binding(key, action, label, key_display=KEY_DISPLAY.get(key))
+        *(Binding(key, action, label, key_display=KEY_DISPLAY.get(key),
+                  show=action not in FOOTER_HIDDEN)
           for key, action, label, _ in ACTIONS),
         Binding("escape", "focus_panels", "Panels", show=False),
     ]
 
 
-__all__ = ["ACTIONS", "GRID_ACTIONS", "KEY_DISPLAY", "PANEL_ACTIONS", "dashboard_bindings"]
+__all__ = ["ACTIONS", "FOOTER_HIDDEN", "GRID_ACTIONS", "KEY_DISPLAY", "PANEL_ACTIONS",
+           "dashboard_bindings"]

@@ -1,7 +1,7 @@
 """The ``[[actions]]`` of a config as one sink: AlarmEvents in, actions run.
 
 ``put`` matches each AlarmEvent against the actions and queues a job per match
-on the ``ActionRunner``; Readings (and the older AlarmTransitions) are not its
+on the ``ActionRunner``; Readings are not its
 business. It is built by ``sinks.registry.build_sinks`` when a config has
 ``[[actions]]``, so ``record`` and the dashboard both run them.
 """

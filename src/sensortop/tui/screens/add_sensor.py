@@ -9,6 +9,7 @@ problem is written beside its field; nothing is added until there are none.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual import on
@@ -18,15 +19,29 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
+from sensortop.config.alarms import COMMON_FIELDS
 from sensortop.config.fields import Field
 from sensortop.config.kinds import source_class
 from sensortop.config.loader import LIMIT_KEYS, SENSOR_FIELDS, make_sensor
 from sensortop.config.problems import ConfigError
 from sensortop.model.specs import SensorSpec
 
-COMMON = tuple(f for f in SENSOR_FIELDS if f.name not in ("kind", "limits"))
+COMMON = tuple(f for f in SENSOR_FIELDS if f.name not in ("kind", "limits", "alarms"))
 LIMIT_FIELDS = tuple(Field(f"limits.{k}", float, None, f"alarm limit {k}", optional=True)
                      for k in LIMIT_KEYS)
+ALARM_FIELDS = (  # the basic [sensors.alarms] settings; the rest is for the config file
+    *(replace(f, name=f"alarms.{f.name}") for f in COMMON_FIELDS[:4]),
+    Field("alarms.rate.max", float, None, "rate of change alarm: units per second",
+          optional=True, minimum=0.0, exclusive_minimum=True),
+    Field("alarms.deviation.max", float, None, "deviation from the setpoint alarm",
+          optional=True, minimum=0.0, exclusive_minimum=True),
+    Field("alarms.stale.after", float, None, "stale alarm: seconds with no good reading",
+          optional=True, minimum=0.0, exclusive_minimum=True),
+    Field("alarms.flatline.after", float, None, "flatline alarm: seconds of an unchanging "
+          "value", optional=True, minimum=0.0, exclusive_minimum=True),
+    Field("alarms.bad_quality.after", int, None, "bad quality alarm: failed reads in a row",
+          optional=True, minimum=1),
+)
 
 
 def _dom_id(name: str) -> str:
@@ -95,6 +110,10 @@ class AddSensorScreen(ModalScreen[SensorSpec | None]):
                     yield FieldRow(field)
                 yield Static("", id="kind-title")
                 yield Vertical(id="kind-fields")
+                yield Static("alarms (README \"Alarms\"; the rest in the config file)",
+                             id="alarm-title")
+                for field in ALARM_FIELDS:
+                    yield FieldRow(field)
             yield Static("", id="add-summary")
             with Horizontal(id="add-buttons"):
                 yield Button("Add", variant="primary", id="add-ok")
@@ -145,8 +164,7 @@ class AddSensorScreen(ModalScreen[SensorSpec | None]):
         """Build the spec, or show every problem beside its field and return None."""
         problems: dict[str, str] = {}
         raw: dict[str, Any] = {"kind": self.kind}
-        limits: dict[str, float] = {}
-        for field in COMMON + LIMIT_FIELDS + self.kind_fields():
+        for field in COMMON + LIMIT_FIELDS + ALARM_FIELDS + self.kind_fields():
             text = self._text(field.name)
             if not text.strip() and not field.required:
                 continue
@@ -155,12 +173,11 @@ class AddSensorScreen(ModalScreen[SensorSpec | None]):
             except ValueError as exc:
                 problems[field.name] = str(exc)
                 continue
-            if field.name.startswith("limits."):
-                limits[field.name.removeprefix("limits.")] = value
-            else:
-                raw[field.name] = value
-        if limits:
-            raw["limits"] = limits
+            *tables, key = field.name.split(".")  # limits.hi -> raw["limits"]["hi"]
+            table = raw
+            for name in tables:
+                table = table.setdefault(name, {})
+            table[key] = value
         spec = None
         if not problems:
             try:

@@ -13,7 +13,9 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("a", "add a sensor (id, then Enter, is enough)"),
     ("d", "remove the focused sensor (y confirms)"),
     ("space", "pause / resume the focused sensor"),
-    ("k", "acknowledge the focused sensor's new alarm (the ! on its panel goes)"),
+    ("k", "acknowledge the focused sensor's alarms (the ! on its panel goes)"),
+    ("!", "alarm screen: active alarms by priority, history; k ack, K ack all shown, "
+          "s shelve, u unshelve, r reset a latch, o out of service, p filter by priority"),
     ("enter", "detail of the focused sensor: chart, statistics, alarm limits"),
     ("c", "compound lookup: beside the panels, or over them below 110 columns (Esc back)"),
     ("l", "log review screen: / sensor filter, s status filter, g jump to a time, "

@@ -22,6 +22,7 @@ from sensortop.tui.widgets.sensor_panel import PANEL_HEIGHT, SensorPanel
 
 if TYPE_CHECKING:
     from sensortop.sampling.state import SensorState
+    from sensortop.sampling.view import SensorView
 
 PANEL_WIDTH = 36
 """The narrowest a panel gets: the grid has at most width // PANEL_WIDTH columns."""
@@ -74,6 +75,10 @@ class SensorGrid(ScrollableContainer, can_focus=False):
     @property
     def panels(self) -> list[SensorPanel]:
         return [child for child in self.children if isinstance(child, SensorPanel)]
+
+    def views(self) -> list[SensorView]:
+        """Every sensor's current view, in the grid's order (the alarm screen, status line)."""
+        return [panel.state.view for panel in self.panels]
 
     def panel(self, sensor_id: str) -> SensorPanel | None:
         for panel in self.panels:

@@ -17,6 +17,7 @@ from textual.content import Content, Span
 from textual.widget import Widget
 
 from sensortop.model.readings import AlarmState
+from sensortop.tui.alarm_words import other_alarm
 from sensortop.tui.formatting import fit_text, format_age, format_value, stats_line
 from sensortop.tui.sparkline import sparkline_view
 
@@ -88,7 +89,8 @@ class SensorPanel(Widget, can_focus=True):
         status = view.status_word(now)
         last_good = view.last_good_ts
         age = format_age(None if last_good is None else now - last_good)
-        key = (view.version, status, age, view.alarm, view.acknowledged, self.history_loading)
+        key = (view.version, status, age, view.alarm, view.acknowledged, view.alarm_summary,
+               self.history_loading)
         if key == self._key:
             return False
         self._key = key
@@ -97,7 +99,8 @@ class SensorPanel(Widget, can_focus=True):
             self.add_class(f"-{status}")
             self._status = status
         # An alarm outlasts a timeout or a stale spell: its red border stays until it clears.
-        self.set_class(view.alarm is not AlarmState.NORMAL, "-in-alarm")
+        self.set_class(view.alarm is not AlarmState.NORMAL or view.alarm_summary.announced,
+                       "-in-alarm")
         self.repaints += 1
         self.refresh()
         return True
@@ -114,8 +117,12 @@ class SensorPanel(Widget, can_focus=True):
             last = view.tail(1)
             value = float(last[0]) if last.size else None
         alarm = view.alarm
-        if alarm is AlarmState.NORMAL:
-            alarm_part: tuple[str, str] = ("", "")
+        other = other_alarm(view) if alarm is AlarmState.NORMAL else None
+        if other is not None:  # a rate, deviation, stale, flatline or bad quality alarm
+            alarm_part: tuple[str, str] = other
+            value_style = ALARM_VALUE_STYLE
+        elif alarm is AlarmState.NORMAL:
+            alarm_part = ("", "")
             value_style = "bold"
         else:
             word = f"{alarm.value.upper()} alarm"

@@ -4,7 +4,7 @@ recorder's error - else the first other output's (an alarm action failing, a bro
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
@@ -13,8 +13,14 @@ from textual.content import Content
 from textual.widget import Widget
 
 from sensortop.model.words import count_of
+from sensortop.sampling.view import SensorView
 from sensortop.sinks.base import Sink
+from sensortop.tui.alarm_rows import Counts, counts
 from sensortop.tui.formatting import fit_text, format_rate
+
+NO_ALARMS = Counts((0, 0, 0, 0), 0, 0)
+FLOOD_NOTICE = "ALARM FLOOD: more than 10 alarms in 10 minutes; press ! for the list"
+PRIORITY_WORDS = ("low", "med", "high", "crit")
 
 RATE_WINDOW = 10.0
 """Readings/s is counted over the last 10 s: steady for a steady rate (a 1 s count of
@@ -45,6 +51,8 @@ class StatusFields:
     sensors: int
     error_label: str = "RECORDER ERROR"
     note: str = ""  # what background compaction archived and removed
+    alarms: Counts = NO_ALARMS
+    flood: bool = False
 
 
 Field = list[tuple[str, str]]
@@ -58,7 +66,8 @@ def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
     with ``…`` if it must be); then, while they fit, readings/s, the backlog and
     the log file - its whole path, else its name, else nothing (``?`` shows it).
     """
-    count: Field = [(count_of(fields.sensors, "sensor"), "")]
+    count: Field = [*alarm_field(fields.alarms, fields.flood),
+                    (count_of(fields.sensors, "sensor"), "")]
     rate: Field = [(f"{format_rate(fields.rate)} readings/s", "")]
     short_rate: Field = [(f"{format_rate(fields.rate)}/s", "")]
     backlog: Field = [(f"backlog {fields.backlog:,}", "")]
@@ -87,10 +96,32 @@ def status_text(fields: StatusFields, width: int) -> list[tuple[str, str]]:
             if error and room >= min(len(error), MIN_ERROR):
                 return [(fit_text(error, room), "bold $error"), (sep, "$text-muted"), *pieces]
     # Only the count and the start of an error fit; or not even that, and the error wins.
-    room = width - len(count[0][0]) - len(SEP_NARROW)
+    room = width - sum(len(text) for text, _ in count) - len(SEP_NARROW)
     if error and room >= len(fields.error_label.split()[0]) + 1:
         return [(fit_text(error, room), "bold $error"), (SEP_NARROW, "$text-muted"), *count]
-    return [(fit_text(error or count[0][0], width), "bold $error" if error else "")]
+    if not error and sum(len(text) for text, _ in count) <= width:
+        return count
+    return [(fit_text(error or "".join(t for t, _ in count), width),
+             "bold $error" if error else "")]
+
+
+def alarm_field(alarms: Counts, flood: bool) -> Field:
+    """``FLOOD alarms crit 1 high 2, 3 unack`` before the sensor count; nothing when quiet."""
+    words: Field = []
+    for word, n, style in reversed(list(zip(  # the highest priority first
+            PRIORITY_WORDS, alarms.by_priority,
+            ("$text", "bold $warning", "bold $error", "bold reverse $error"), strict=True))):
+        if n:
+            words += [(" ", ""), (f"{word} {n}", style)]
+    if alarms.unacknowledged:
+        words += [("," if words else "", ""), (" ", ""),
+                  (f"{alarms.unacknowledged} unack", "bold $error")]
+    out: Field = [("FLOOD", "bold reverse $error")] if flood else []
+    if words:
+        out += [(" " if flood else "", ""), ("alarms", "$text-muted"), *words]
+    if out:
+        out.append((SEP_NARROW, "$text-muted"))
+    return [piece for piece in out if piece[0]]
 
 
 def _joined(choice: list[Field], sep: str) -> Field:
@@ -129,21 +160,30 @@ class StatusLine(Widget):
             self.rate = (total - count) / (now - then)
         return self.rate
 
+    @property
+    def flood(self) -> bool:
+        return self._fields is not None and self._fields.flood
+
     def show(self, recorder: LogStatus, rate: float, sensors: int,
-             outputs: Sequence[Sink] = (), note: str = "") -> None:
-        """``outputs``: the run's other sinks; the first one's error shows if the
-        recorder has none. ``note``: what background compaction archived and removed."""
+             outputs: Sequence[Sink] = (), note: str = "", views: Iterable[SensorView] = (),
+             flood: bool = False) -> bool:
+        """Show these; True when an alarm flood has just started (the app announces it).
+
+        ``outputs``: the run's other sinks; the first one's error shows if the recorder
+        has none. ``note``: what background compaction archived and removed."""
         path = str(recorder.path) if recorder.path is not None else None
         shown_rate = round(rate, 1) if rate < 10 else round(rate)
         error, label = recorder.error, "RECORDER ERROR"
         failing = next((s for s in outputs if s.error), None) if error is None else None
         if failing is not None:
             error, label = failing.error, f"{failing.kind.upper()} ERROR"
-        fields = StatusFields(path, shown_rate, recorder.backlog, error, sensors, label, note)
-        if fields == self._fields:
-            return
-        self._fields = fields
-        self.refresh()
+        fields = StatusFields(path, shown_rate, recorder.backlog, error, sensors, label, note,
+                              counts(views), flood)
+        started = flood and not self.flood
+        if fields != self._fields:
+            self._fields = fields
+            self.refresh()
+        return started
 
     @property
     def text(self) -> str:
