@@ -35,6 +35,7 @@ from sensortop.tui.screens.add_sensor import AddSensorScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
 from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen
+from sensortop.tui.table.view import TableView
 from sensortop.tui.themes import DEFAULT_THEME, ThemeChoice, load_themes
 from sensortop.tui.widgets.sensor_grid import SensorGrid
 from sensortop.tui.widgets.sensor_panel import SensorPanel
@@ -73,6 +74,7 @@ class SensortopApp(App[int]):
         self.clock: Callable[[], float] = time.time
         """Wall clock for ages; tests freeze it so pictures do not change."""
         self._grid = SensorGrid(id="grid")
+        self._table = TableView(self._grid, id="table")  # v: in place of the grid
         self.frames = 0
         self._slice = 0
         self.kinds: list[str] | None = None
@@ -95,6 +97,7 @@ class SensortopApp(App[int]):
         yield Header(show_clock=False)
         with Horizontal(id="main"):
             yield self._grid
+            yield self._table
             yield SidePane(self.pubchem_url, id="side")
         yield StatusLine(id="status")
         yield Footer()
@@ -169,7 +172,9 @@ class SensortopApp(App[int]):
             return
         part = self._slice
         self._slice = (part + 1) % FRAME_SLICES
-        self.grid.frame(self.clock(), part, FRAME_SLICES)
+        now = self.clock()
+        self.grid.frame(now, part, FRAME_SLICES)  # each does nothing while hidden
+        self._table.frame(now, part, FRAME_SLICES)
         if part == FRAME_SLICES - 1:
             self.frames += 1
             self._show_status()
@@ -177,6 +182,7 @@ class SensortopApp(App[int]):
     def frame(self) -> None:
         """A whole frame at once (tests and snapshots)."""
         self.grid.frame(self.clock())
+        self._table.frame(self.clock())
         self._show_status()
 
     def _show_status(self) -> None:
@@ -205,13 +211,27 @@ class SensortopApp(App[int]):
         lookup's, where keys would be typed): a panel, or with none the grid itself, whose
         empty-state message says to press a."""
         panels = self.grid.panels
+        if self.table_shown:
+            self._table.sync(self.clock())
+            if panels:
+                self._table.table.select(panels[max(0, min(index, len(panels) - 1))].sensor_id)
+            self._table.table.focus()
+            return
         self.grid.can_focus = not panels
         if panels:
             panels[max(0, min(index, len(panels) - 1))].focus()
         else:
             self.grid.focus()
 
+    @property
+    def table_shown(self) -> bool:
+        return self.query_one("#main").has_class("-table")
+
     def focused_panel(self) -> SensorPanel | None:
+        """The focused panel, or in the table the panel of the sensor under the cursor."""
+        if self.table_shown:
+            sensor_id = self._table.table.selected_id
+            return None if sensor_id is None else self.grid.panel(sensor_id)
         if isinstance(self.focused, SensorPanel):
             return self.focused
         panel = self._last_panel
@@ -236,10 +256,10 @@ class SensortopApp(App[int]):
             return False
         if action in PANEL_ACTIONS:
             # not on panels out of sight (the lookup covers the grid below 110 columns)
-            grid = self.grid
-            if not (self.is_mounted(grid) and grid.display):
+            view = self._table if self.table_shown else self.grid
+            if not (self.is_mounted(view) and view.display):
                 return False  # hidden, not greyed: the footer keeps room for ? and q at 80x24
-            return True if grid.panels else None
+            return True if self.grid.panels else None
         return True
 
     # -- sensors ---------------------------------------------------------------------
@@ -321,6 +341,18 @@ class SensortopApp(App[int]):
         else:
             words = f"{state.value.upper()} alarm acknowledged"
         self.notify(f"{panel.sensor_id}: {words}", timeout=2)
+
+    def action_toggle_view(self) -> None:
+        """v: the table in place of the grid or back, on the same sensor."""
+        panel = self.focused_panel()
+        table = not self.table_shown
+        self.query_one("#main").set_class(table, "-table")
+        if table:
+            self._table.sync(self.clock())
+            if panel is not None:
+                self._table.table.select(panel.sensor_id)
+        index = self.grid.panels.index(panel) if panel is not None else 0
+        self.call_after_refresh(self._focus_grid, index)
 
     def action_detail(self) -> None:
         panel = self.focused_panel()

@@ -13,6 +13,7 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("space", "toggle_pause", "Pause", "Pause or resume the focused sensor"),
     ("k", "acknowledge", "Ack", "Acknowledge the focused sensor's new alarm"),
     ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
+    ("v", "toggle_view", "View", "Switch between the panel grid and the sensor table"),
     ("c", "lookup", "Lookup", "Show and focus the compound lookup (Esc back to the panels)"),
     ("l", "review", "Logs", "Open the log review screen"),
     ("t", "choose_theme", "Theme", "Choose a theme"),
@@ -23,7 +24,7 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
 KEY_DISPLAY = {"question_mark": "?", "space": "␣"}  # as the footer shows them
 
 GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "acknowledge",
-                          "detail", "lookup", "save", "focus_panels"})
+                          "detail", "lookup", "save", "focus_panels", "toggle_view"})
 """Actions on the grid: hidden while another screen covers it."""
 
 PANEL_ACTIONS = frozenset({"remove_sensor", "toggle_pause", "acknowledge", "detail"})

@@ -1,0 +1,114 @@
+"""One table line as a ``Strip``: the column titles, a group header, a sensor's row.
+
+Styles come in as Rich styles the widget took from its component classes (so
+they follow the theme); a row is one segment per cell, its sparkline one
+string built with numpy (``tui.sparkline``), so a row costs tens of
+microseconds, and only rows on screen are ever painted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from sensortop.model.readings import AlarmState
+from sensortop.sampling.view import SensorView
+from sensortop.tui.formatting import fit_text
+from sensortop.tui.sparkline import sparkline_view
+from sensortop.tui.table.columns import (
+    COLUMNS,
+    SEPARATOR,
+    age_of,
+    alarm_text,
+    compact_age,
+    header_cell,
+    last_value,
+    text_cell,
+    value_cell,
+)
+from sensortop.tui.table.index import GroupHeader
+from sensortop.tui.widgets.sensor_panel import STATUS_MARK
+
+GAP = " " * SEPARATOR
+COLLAPSED_MARK = "▶"
+EXPANDED_MARK = "▼"
+ARROWS = {False: "▲", True: "▼"}
+"""The sort column's title ends in ▲ (ascending) or ▼ (descending)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableStyles:
+    """The Rich styles a line is painted with, from the widget's component classes."""
+
+    header: Style
+    group: Style
+    group_alarm: Style
+    group_failing: Style
+    muted: Style
+    spark: Style
+    value: Style
+    value_alarm: Style
+    status: dict[str, Style]
+    alarm: Style
+    alarm_severe: Style
+
+
+def header_strip(widths: list[int], sort: str | None, descending: bool,
+                 styles: TableStyles) -> Strip:
+    """The column titles, the sort column's with its direction arrow."""
+    cells = [header_cell(column, width, ARROWS[descending] if column.key == sort else "")
+             for column, width in zip(COLUMNS, widths, strict=True)]
+    return Strip([Segment(GAP.join(cells), styles.header)])
+
+
+def group_strip(header: GroupHeader, filtering: bool, styles: TableStyles) -> Strip:
+    """``▼ Reactor  12 sensors  2 alarms  1 failing`` (``3 of 12`` while filtering)."""
+    mark = COLLAPSED_MARK if header.collapsed else EXPANDED_MARK
+    count = f"{header.shown} of {header.sensors}" if filtering else f"{header.sensors}"
+    noun = "sensor" if header.sensors == 1 else "sensors"
+    segments = [Segment(f"{mark} {header.title}  ", styles.group),
+                Segment(f"{count} {noun}", styles.muted)]
+    if header.alarms:
+        word = "alarm" if header.alarms == 1 else "alarms"
+        segments.append(Segment(f"  {header.alarms} {word}", styles.group_alarm))
+    if header.failing:
+        segments.append(Segment(f"  {header.failing} failing", styles.group_failing))
+    return Strip(segments)
+
+
+def row_strip(view: SensorView, status: str, now: float, widths: list[int],
+              limits: dict[str, float], styles: TableStyles) -> Strip:
+    """One sensor's row: every column, in the widths given."""
+    (w_name, w_value, w_units, w_status, w_alarm, w_trend, w_min, w_max, w_mean,
+     w_age) = widths
+    spec = view.spec
+    alarm = view.alarm
+    value_style = styles.value if alarm is AlarmState.NORMAL else styles.value_alarm
+    stats = view.running_stats
+    have = stats.count > 0
+    spark = sparkline_view(view.tail(w_trend), w_trend, 1, setpoint=spec.setpoint,
+                           limits=limits).rows[0]
+    severe = alarm in (AlarmState.HIHI, AlarmState.LOLO)
+    age = compact_age(age_of(view, now))
+    segments = [
+        Segment(text_cell(spec.name, w_name) + GAP, styles.value),
+        Segment(value_cell(last_value(view), w_value) + GAP, value_style),
+        Segment(text_cell(spec.units, w_units) + GAP, styles.muted),
+        Segment(text_cell(f"{STATUS_MARK[status]} {status}", w_status) + GAP,
+                styles.status[status]),
+        Segment(text_cell(alarm_text(view), w_alarm) + GAP,
+                styles.alarm_severe if severe else styles.alarm),
+        Segment(spark + GAP, styles.spark),
+        Segment(value_cell(stats.minimum if have else None, w_min) + GAP
+                + value_cell(stats.maximum if have else None, w_max) + GAP
+                + value_cell(stats.mean if have else None, w_mean) + GAP, styles.muted),
+        Segment(fit_text(age, w_age).rjust(w_age),
+                styles.status["stale"] if status == "stale" else styles.muted),
+    ]
+    return Strip(segments)
+
+
+__all__ = ["ARROWS", "TableStyles", "group_strip", "header_strip", "row_strip"]
