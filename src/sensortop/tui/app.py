@@ -109,8 +109,7 @@ class SensortopApp(App[int]):
 
     async def on_mount(self) -> None:
         self._apply_themes()
-        for state in list(self.link.engine.sensors.values()):
-            await self.grid.add_panel(state)
+        await self.grid.add_panels(list(self.link.engine.sensors.values()))
         self.sub_title = count_of(len(self.grid.panels), "sensor")
         if self.start_sampling:
             await self.link.start()

@@ -17,7 +17,7 @@ from textual.strip import Strip
 from sensortop.model.readings import AlarmState
 from sensortop.sampling.view import SensorView
 from sensortop.tui.formatting import fit_text
-from sensortop.tui.sparkline import sparkline_view
+from sensortop.tui.sparkline import sparkline_row
 from sensortop.tui.table.columns import (
     COLUMNS,
     SEPARATOR,
@@ -54,17 +54,22 @@ class TableStyles:
     status: dict[str, Style]
     alarm: Style
     alarm_severe: Style
+    blank: Style
+    cursor: Style
+    cursor_blurred: Style
 
 
-def header_strip(widths: list[int], sort: str | None, descending: bool,
+def header_strip(widths: list[int], width: int, sort: str | None, descending: bool,
                  styles: TableStyles) -> Strip:
     """The column titles, the sort column's with its direction arrow."""
-    cells = [header_cell(column, width, ARROWS[descending] if column.key == sort else "")
-             for column, width in zip(COLUMNS, widths, strict=True)]
-    return Strip([Segment(GAP.join(cells), styles.header)])
+    cells = [header_cell(column, cells, ARROWS[descending] if column.key == sort else "")
+             for column, cells in zip(COLUMNS, widths, strict=True)]
+    text = GAP.join(cells)
+    return Strip([Segment(text.ljust(width), styles.header)])
 
 
-def group_strip(header: GroupHeader, filtering: bool, styles: TableStyles) -> Strip:
+def group_strip(header: GroupHeader, filtering: bool, width: int,
+                styles: TableStyles) -> Strip:
     """``▼ Reactor  12 sensors  2 alarms  1 failing`` (``3 of 12`` while filtering)."""
     mark = COLLAPSED_MARK if header.collapsed else EXPANDED_MARK
     count = f"{header.shown} of {header.sensors}" if filtering else f"{header.sensors}"
@@ -76,12 +81,12 @@ def group_strip(header: GroupHeader, filtering: bool, styles: TableStyles) -> St
         segments.append(Segment(f"  {header.alarms} {word}", styles.group_alarm))
     if header.failing:
         segments.append(Segment(f"  {header.failing} failing", styles.group_failing))
-    return Strip(segments)
+    return Strip(segments).extend_cell_length(width, styles.group)
 
 
-def row_strip(view: SensorView, status: str, now: float, widths: list[int],
+def row_strip(view: SensorView, status: str, now: float, widths: list[int], width: int,
               limits: dict[str, float], styles: TableStyles) -> Strip:
-    """One sensor's row: every column, in the widths given."""
+    """One sensor's row: every column in the widths given, padded to ``width`` cells."""
     (w_name, w_value, w_units, w_status, w_alarm, w_trend, w_min, w_max, w_mean,
      w_age) = widths
     spec = view.spec
@@ -89,10 +94,10 @@ def row_strip(view: SensorView, status: str, now: float, widths: list[int],
     value_style = styles.value if alarm is AlarmState.NORMAL else styles.value_alarm
     stats = view.running_stats
     have = stats.count > 0
-    spark = sparkline_view(view.tail(w_trend), w_trend, 1, setpoint=spec.setpoint,
-                           limits=limits).rows[0]
+    spark = sparkline_row(view.tail(w_trend), w_trend, setpoint=spec.setpoint, limits=limits)
     severe = alarm in (AlarmState.HIHI, AlarmState.LOLO)
     age = compact_age(age_of(view, now))
+    used = sum(widths) + SEPARATOR * (len(widths) - 1)
     segments = [
         Segment(text_cell(spec.name, w_name) + GAP, styles.value),
         Segment(value_cell(last_value(view), w_value) + GAP, value_style),
@@ -105,10 +110,10 @@ def row_strip(view: SensorView, status: str, now: float, widths: list[int],
         Segment(value_cell(stats.minimum if have else None, w_min) + GAP
                 + value_cell(stats.maximum if have else None, w_max) + GAP
                 + value_cell(stats.mean if have else None, w_mean) + GAP, styles.muted),
-        Segment(fit_text(age, w_age).rjust(w_age),
+        Segment(fit_text(age, w_age).rjust(w_age) + " " * max(0, width - used),
                 styles.status["stale"] if status == "stale" else styles.muted),
     ]
-    return Strip(segments)
+    return Strip(segments, max(width, used))
 
 
 __all__ = ["ARROWS", "TableStyles", "group_strip", "header_strip", "row_strip"]

@@ -11,6 +11,7 @@ header), not a line number, so it stays on its sensor as the order changes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from typing import ClassVar
 
@@ -35,6 +36,10 @@ from sensortop.tui.table.columns import (
 from sensortop.tui.table.index import GroupHeader, Line, Row, TableIndex, TableQuery
 from sensortop.tui.table.paint import TableStyles, group_strip, header_strip, row_strip
 
+REORDER_PERIOD = 1.0
+"""Seconds between re-sorts (and re-filters, and group counts) as values change: a
+table that reorders four times a second cannot be read, and at 2,000 sensors a
+sort by value costs a few milliseconds. Cells update every frame regardless."""
 _PLAIN = Style()
 STATUS_CLASSES = ("ok", "alarm", "timeout", "error", "stale", "paused", "waiting")
 
@@ -106,6 +111,7 @@ class SensorTable(ScrollView, can_focus=True):
         self._cache: dict[str, tuple[Hashable, Strip]] = {}  # sensor id -> its row
         self._limits: dict[str, dict[str, float]] = {}
         self.repaints = 0  # lines refreshed by the frame clock (tests, bench)
+        self._built_at = -REORDER_PERIOD
 
     # -- what is shown ------------------------------------------------------------
     def set_rows(self, rows: Sequence[Row], now: float) -> None:
@@ -120,6 +126,7 @@ class SensorTable(ScrollView, can_focus=True):
     def rebuild(self, now: float) -> bool:
         """Filter, sort and group again; True if the lines changed (then all is redrawn)."""
         built = self._index.build(self.rows, self.query_state, now)
+        self._built_at = time.monotonic()
         self.shown = built.shown
         if built.lines == self.lines:
             return False
@@ -132,11 +139,13 @@ class SensorTable(ScrollView, can_focus=True):
         return True
 
     def frame(self, now: float, part: int = 0, parts: int = 1) -> int:
-        """The frame clock: rebuild on its first slice if the order can change with the
-        readings, then refresh the visible lines (every parts-th) whose content changed."""
+        """The frame clock: on its first slice, at most every ``REORDER_PERIOD``, rebuild
+        if the order, the filter or the group counts can change with the readings; then
+        refresh the visible lines (every parts-th) whose content changed."""
         query = self.query_state
-        if part == 0 and (query.only_alarms or query.only_failing or self._groups_shown()
-                          or (query.sort is not None and _live(query.sort))):
+        if part == 0 and time.monotonic() - self._built_at >= REORDER_PERIOD and (
+                query.only_alarms or query.only_failing or self._groups_shown()
+                or (query.sort is not None and _live(query.sort))):
             self.rebuild(now)
         changed = 0
         top = int(self.scroll_offset.y)
@@ -166,48 +175,50 @@ class SensorTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         left = int(self.scroll_offset.x)
+        full = max(width, LEAST_WIDTH)  # the table's own width: wider scrolls sideways
         styles = self._table_styles()
         if y == 0:
-            strip = header_strip(self._widths, self.query_state.sort,
+            strip = header_strip(self._widths, full, self.query_state.sort,
                                  self.query_state.descending, styles)
-            return strip.crop_extend(left, left + width, styles.header).apply_style(
-                self.rich_style)
+            return _seen(strip, left, width)
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.lines):
             self._painted.pop(y, None)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, styles.blank)
         now = self.app.clock()  # type: ignore[attr-defined]
         key = self._line_key(index, now)
         self._painted[y] = key
         line = self.lines[index]
         if isinstance(line, GroupHeader):
-            strip = group_strip(line, self.query_state.filtering, styles)
+            strip = group_strip(line, self.query_state.filtering, full, styles)
         else:
-            strip = self._row(line, key, now, styles)
-        base = self.rich_style
+            strip = self._row(line, key, now, full, styles)
         if index == self.cursor:  # the cursor's colours over the cells' own
-            cursor = self.get_component_rich_style(
-                "sensor-table--cursor" if self.has_focus else "sensor-table--cursor-blurred",
-                partial=True)
+            cursor = styles.cursor if self.has_focus else styles.cursor_blurred
             strip = Strip([Segment(text, (style or _PLAIN) + cursor)
-                           for text, style, _ in strip])
-        return strip.crop_extend(left, left + width, None).apply_style(base)
+                           for text, style, _ in strip], strip.cell_length)
+        return _seen(strip, left, width)
 
-    def _row(self, row: Row, key: Hashable, now: float, styles: TableStyles) -> Strip:
+    def _row(self, row: Row, key: Hashable, now: float, width: int,
+             styles: TableStyles) -> Strip:
         sensor_id = row.spec.id
         cached = self._cache.get(sensor_id)
         if cached is not None and cached[0] == key:
             return cached[1]
         view = row.view
-        strip = row_strip(view, view.status_word(now), now, self._widths,
+        strip = row_strip(view, view.status_word(now), now, self._widths, width,
                           self._limits.get(sensor_id, {}), styles)
         self._cache[sensor_id] = (key, strip)
         return strip
 
     def _table_styles(self) -> TableStyles:
+        """The component classes' styles over the widget's own, taken once per theme
+        (a widget's ``rich_style`` walks its ancestors: too slow for every line)."""
         if self._styles is None:
-            def get(name: str) -> Style:  # its own style only: the cursor's background shows
-                return self.get_component_rich_style(name, partial=True)
+            base = self.rich_style
+
+            def get(name: str) -> Style:
+                return base + self.get_component_rich_style(name, partial=True)
 
             self._styles = TableStyles(
                 get("sensor-table--header"), get("sensor-table--group"),
@@ -215,7 +226,9 @@ class SensorTable(ScrollView, can_focus=True):
                 get("sensor-table--muted"), get("sensor-table--spark"),
                 get("sensor-table--value"), get("sensor-table--value-alarm"),
                 {word: get(f"sensor-table--{word}") for word in STATUS_CLASSES},
-                get("sensor-table--alarm-cell"), get("sensor-table--alarm-severe"))
+                get("sensor-table--alarm-cell"), get("sensor-table--alarm-severe"),
+                base, self.get_component_rich_style("sensor-table--cursor", partial=True),
+                self.get_component_rich_style("sensor-table--cursor-blurred", partial=True))
         return self._styles
 
     def notify_style_update(self) -> None:
@@ -390,6 +403,13 @@ class SensorTable(ScrollView, can_focus=True):
                 event.stop()
                 event.prevent_default()
                 self.toggle_group(line.name)
+
+
+def _seen(strip: Strip, left: int, width: int) -> Strip:
+    """The part of a line in view: itself when the table is not scrolled sideways."""
+    if left == 0 and strip.cell_length == width:
+        return strip
+    return strip.crop_extend(left, left + width, None)
 
 
 def _live(key: str) -> bool:
