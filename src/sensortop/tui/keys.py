@@ -6,15 +6,16 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 # (key, action, footer label, palette help) - the one list for footer, palette and tests.
-# Labels are short so that every key, ? and q included, fits an 80-column footer.
+# Labels are short so that every key, ? and q included, fits an 80-column footer
+# with room for one more (README "Layout": Footer).
 ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("a", "add_sensor", "Add", "Add a sensor"),
     ("d", "remove_sensor", "Del", "Remove the focused sensor (asks first)"),
     ("space", "toggle_pause", "Pause", "Pause or resume the focused sensor"),
     ("k", "acknowledge", "Ack", "Acknowledge the focused sensor's new alarm"),
-    ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
+    ("enter", "detail", "Info", "Chart, statistics and limits of the focused sensor"),
     ("v", "toggle_view", "View", "Switch between the panel grid and the sensor table"),
-    ("c", "lookup", "Lookup", "Show and focus the compound lookup (Esc back to the panels)"),
+    ("c", "lookup", "Chem", "Show and focus the compound lookup (Esc back to the panels)"),
     ("l", "review", "Logs", "Open the log review screen"),
     ("t", "choose_theme", "Theme", "Choose a theme"),
     ("s", "save", "Save", "Save the current sensors to the config file"),
