@@ -306,3 +306,19 @@ async def test_a_big_terminal_shows_wide_trends(tmp_path: Path) -> None:
         assert len([line for line in lines[1:] if line.startswith("Sensor")]) == 30
         assert any(char in lines[1] for char in "▁▂▃▄▅▆▇█")
         assert lines[1].rstrip().endswith("s")  # the age column, right-aligned
+
+
+async def test_grid_sections_count_only_panels_on_screen_as_visible(tmp_path: Path) -> None:
+    """A panel row starting right at the bottom edge is off screen: refreshing it would make
+    Textual re-arrange every widget each frame (seconds of lag at 2,000 sensors)."""
+    app = make_app(tmp_path, 40, groups=True)
+    async with app.run_test(size=(120, 25)) as pilot:
+        await settle(pilot)
+        grid = app.grid
+        visible = grid.visible_panels()
+        assert visible and len(visible) < len(grid.panels)
+        assert grid.size.height == 22  # title at 0, panel rows at 1, 8, 15 - and 22
+        bottom = grid.region.bottom
+        assert all(panel.region.y < bottom for panel in visible)
+        seen = [panel for panel in grid.panels if panel.region.y < bottom]
+        assert visible == seen

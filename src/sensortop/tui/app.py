@@ -318,7 +318,8 @@ class SensortopApp(App[int]):
         sensor_id = panel.sensor_id
         engine = self.link.engine
         paused = await self.link.call_sync(lambda: engine.toggle_pause(sensor_id))
-        panel.frame(self.clock())
+        if not self.table_shown:  # a hidden panel's repaint re-arranges every widget
+            panel.frame(self.clock())
         self.notify(f"{sensor_id} {'paused' if paused else 'resumed'}", timeout=2)
 
     @work(group="sensors", exit_on_error=False)
@@ -332,7 +333,8 @@ class SensortopApp(App[int]):
             state, seen = await self.link.call_sync(lambda: engine.acknowledge(sensor_id))
         except KeyError:  # removed meanwhile
             return
-        panel.frame(self.clock())
+        if not self.table_shown:  # a hidden panel's repaint re-arranges every widget
+            panel.frame(self.clock())
         if state is AlarmState.NORMAL:
             words = "no alarm to acknowledge"
         elif seen:
