@@ -7,6 +7,7 @@ say which rows the operator sees, in which order (README "Table view").
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -92,7 +93,7 @@ def test_every_column_sorts_stably_with_missing_values_last(
     assert keys[:len(present)] == present, "missing values come last"
     assert present == sorted(present, reverse=descending)  # type: ignore[type-var]
     position = {state.id: n for n, state in enumerate(plant)}
-    for first, second in zip(order, order[1:], strict=False):
+    for first, second in itertools.pairwise(order):
         if key_of(column, first) == key_of(column, second):  # ties (and missing) keep config order
             assert position[first.id] < position[second.id], (column, first.id, second.id)
 
