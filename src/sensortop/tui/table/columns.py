@@ -19,7 +19,7 @@ from rich.cells import cell_len
 
 from sensortop.model.readings import AlarmState
 from sensortop.sampling.view import SensorView
-from sensortop.tui.formatting import NOTHING, fit_text, format_value
+from sensortop.tui.formatting import fit_text, format_value
 
 SPARK_POINTS = 60
 """Points of history the trend column and its sort key look at, at most."""
@@ -148,6 +148,21 @@ def column_widths(width: int) -> list[int]:
     return widths
 
 
+def column_at(widths: list[int], x: int) -> str | None:
+    """The key of the column under cell ``x`` of a table with these column widths."""
+    start = 0
+    for column, width in zip(COLUMNS, widths, strict=True):
+        if start <= x < start + width + SEPARATOR:
+            return column.key
+        start += width + SEPARATOR
+    return None
+
+
+def is_live(key: str) -> bool:
+    """Whether sorting by this column can change order as readings come."""
+    return next(column.live for column in COLUMNS if column.key == key)
+
+
 def header_cell(column: Column, width: int, arrow: str) -> str:
     """A column title cut to ``width`` with the sort arrow (``▲``/``▼``) at its end."""
     room = width - len(arrow)
@@ -171,6 +186,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - cell_len(text))
 
 
-__all__ = ["COLUMNS", "COLUMN_KEYS", "FAILING", "LEAST_WIDTH", "NOTHING", "SEPARATOR",
-           "SPARK_POINTS", "STATUS_RANK", "Column", "age_of", "alarm_text", "column_widths",
-           "compact_age", "header_cell", "last_value", "text_cell", "trend", "value_cell"]
+__all__ = ["COLUMNS", "COLUMN_KEYS", "FAILING", "LEAST_WIDTH", "SEPARATOR",
+           "SPARK_POINTS", "STATUS_RANK", "Column", "age_of", "alarm_text", "column_at",
+           "column_widths", "compact_age", "header_cell", "is_live", "last_value",
+           "text_cell", "trend", "value_cell"]

@@ -8,6 +8,7 @@ microseconds, and only rows on screen are ever painted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -57,6 +58,32 @@ class TableStyles:
     blank: Style
     cursor: Style
     cursor_blurred: Style
+
+
+STATUS_CLASSES = ("ok", "alarm", "timeout", "error", "stale", "paused", "waiting")
+COMPONENT_CLASSES = {
+    "sensor-table--header", "sensor-table--group", "sensor-table--group-alarm",
+    "sensor-table--group-failing", "sensor-table--muted", "sensor-table--spark",
+    "sensor-table--value", "sensor-table--value-alarm", "sensor-table--alarm-cell",
+    "sensor-table--alarm-severe", "sensor-table--cursor", "sensor-table--cursor-blurred",
+    *(f"sensor-table--{word}" for word in STATUS_CLASSES),
+}
+"""The ``SensorTable`` component classes a line is painted with (its CSS sets them)."""
+
+
+def table_styles(base: Style, component: Callable[..., Style]) -> TableStyles:
+    """Each component class's own style over the widget's ``base`` (the cursor's alone:
+    it goes over a line's styles). ``component`` is ``Widget.get_component_rich_style``."""
+
+    def get(name: str) -> Style:
+        return base + component(f"sensor-table--{name}", partial=True)
+
+    return TableStyles(
+        get("header"), get("group"), get("group-alarm"), get("group-failing"), get("muted"),
+        get("spark"), get("value"), get("value-alarm"),
+        {word: get(word) for word in STATUS_CLASSES}, get("alarm-cell"),
+        get("alarm-severe"), base, component("sensor-table--cursor", partial=True),
+        component("sensor-table--cursor-blurred", partial=True))
 
 
 def header_strip(widths: list[int], width: int, sort: str | None, descending: bool,
@@ -116,4 +143,5 @@ def row_strip(view: SensorView, status: str, now: float, widths: list[int], widt
     return Strip(segments, max(width, used))
 
 
-__all__ = ["ARROWS", "TableStyles", "group_strip", "header_strip", "row_strip"]
+__all__ = ["ARROWS", "COMPONENT_CLASSES", "STATUS_CLASSES", "TableStyles", "group_strip",
+           "header_strip", "row_strip", "table_styles"]

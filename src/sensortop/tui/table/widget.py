@@ -20,40 +20,39 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from sensortop.tui.table.columns import (
     COLUMN_KEYS,
-    COLUMNS,
     LEAST_WIDTH,
-    SEPARATOR,
     age_of,
+    column_at,
     column_widths,
     compact_age,
+    is_live,
 )
 from sensortop.tui.table.index import GroupHeader, Line, Row, TableIndex, TableQuery
-from sensortop.tui.table.paint import TableStyles, group_strip, header_strip, row_strip
+from sensortop.tui.table.paint import (
+    COMPONENT_CLASSES,
+    TableStyles,
+    group_strip,
+    header_strip,
+    row_strip,
+    table_styles,
+)
 
 REORDER_PERIOD = 1.0
 """Seconds between re-sorts (and re-filters, and group counts) as values change: a
 table that reorders four times a second cannot be read, and at 2,000 sensors a
 sort by value costs a few milliseconds. Cells update every frame regardless."""
 _PLAIN = Style()
-STATUS_CLASSES = ("ok", "alarm", "timeout", "error", "stale", "paused", "waiting")
 
 
 class SensorTable(ScrollView, can_focus=True):
     """Sensors as rows under pinned column titles; sortable, filterable, grouped."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "sensor-table--header", "sensor-table--group", "sensor-table--group-alarm",
-        "sensor-table--group-failing", "sensor-table--muted", "sensor-table--spark",
-        "sensor-table--value", "sensor-table--value-alarm", "sensor-table--alarm-cell",
-        "sensor-table--alarm-severe", "sensor-table--cursor", "sensor-table--cursor-blurred",
-        *(f"sensor-table--{word}" for word in STATUS_CLASSES),
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = COMPONENT_CLASSES
     DEFAULT_CSS = """
     SensorTable { scrollbar-size-vertical: 1; }
     SensorTable > .sensor-table--header { background: $panel; color: $foreground;
@@ -92,9 +91,6 @@ class SensorTable(ScrollView, can_focus=True):
         Binding("greater_than_sign", "sort_by(1)", "Sort by the column right", show=False),
         Binding("r", "reverse", "Reverse the sort", show=False),
     ]
-
-    class QueryChanged(Message):
-        """The sort, filter or toggles changed (the bar shows them)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -145,7 +141,7 @@ class SensorTable(ScrollView, can_focus=True):
         query = self.query_state
         if part == 0 and time.monotonic() - self._built_at >= REORDER_PERIOD and (
                 query.only_alarms or query.only_failing or self._groups_shown()
-                or (query.sort is not None and _live(query.sort))):
+                or (query.sort is not None and is_live(query.sort))):
             self.rebuild(now)
         changed = 0
         top = int(self.scroll_offset.y)
@@ -212,23 +208,8 @@ class SensorTable(ScrollView, can_focus=True):
         return strip
 
     def _table_styles(self) -> TableStyles:
-        """The component classes' styles over the widget's own, taken once per theme
-        (a widget's ``rich_style`` walks its ancestors: too slow for every line)."""
-        if self._styles is None:
-            base = self.rich_style
-
-            def get(name: str) -> Style:
-                return base + self.get_component_rich_style(name, partial=True)
-
-            self._styles = TableStyles(
-                get("sensor-table--header"), get("sensor-table--group"),
-                get("sensor-table--group-alarm"), get("sensor-table--group-failing"),
-                get("sensor-table--muted"), get("sensor-table--spark"),
-                get("sensor-table--value"), get("sensor-table--value-alarm"),
-                {word: get(f"sensor-table--{word}") for word in STATUS_CLASSES},
-                get("sensor-table--alarm-cell"), get("sensor-table--alarm-severe"),
-                base, self.get_component_rich_style("sensor-table--cursor", partial=True),
-                self.get_component_rich_style("sensor-table--cursor-blurred", partial=True))
+        if self._styles is None:  # once per theme: rich_style walks the ancestors
+            self._styles = table_styles(self.rich_style, self.get_component_rich_style)
         return self._styles
 
     def notify_style_update(self) -> None:
@@ -307,7 +288,6 @@ class SensorTable(ScrollView, can_focus=True):
             self.refresh_line(line + 1)
             self._painted.pop(line - top + 1, None)
         self._scroll_to_cursor()
-        self.post_message(self.QueryChanged())
 
     def _scroll_to_cursor(self) -> None:
         rows = max(1, self.scrollable_content_region.height - 1)
@@ -364,7 +344,6 @@ class SensorTable(ScrollView, can_focus=True):
         self._painted.clear()
         self.rebuild(self.app.clock())  # type: ignore[attr-defined]
         self.refresh()
-        self.post_message(self.QueryChanged())
 
     # -- the mouse -------------------------------------------------------------------
     def on_click(self, event: events.Click) -> None:
@@ -372,7 +351,7 @@ class SensorTable(ScrollView, can_focus=True):
         if offset is None:
             return
         if offset.y == 0:
-            column = self.column_at(offset.x + int(self.scroll_offset.x))
+            column = column_at(self._widths, offset.x + int(self.scroll_offset.x))
             if column is not None:
                 self.sort_by(column)
             return
@@ -385,15 +364,6 @@ class SensorTable(ScrollView, can_focus=True):
             self.toggle_group(line.name)
         elif event.chain == 2:
             self.run_worker(self.app.run_action("detail"))
-
-    def column_at(self, x: int) -> str | None:
-        """The key of the column under table cell ``x``."""
-        start = 0
-        for column, width in zip(COLUMNS, self._widths, strict=True):
-            if start <= x < start + width + SEPARATOR:
-                return column.key
-            start += width + SEPARATOR
-        return None
 
     def on_key(self, event: events.Key) -> None:
         """Enter on a group header opens or closes it (on a row it is the app's Detail)."""
@@ -410,10 +380,6 @@ def _seen(strip: Strip, left: int, width: int) -> Strip:
     if left == 0 and strip.cell_length == width:
         return strip
     return strip.crop_extend(left, left + width, None)
-
-
-def _live(key: str) -> bool:
-    return next(column.live for column in COLUMNS if column.key == key)
 
 
 __all__ = ["SensorTable"]
