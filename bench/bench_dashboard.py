@@ -210,9 +210,18 @@ def main() -> int:
         base = median_result([asyncio.run(run_baseline(n, args.seconds, args.groups))
                               for _ in range(args.repeat)])
         show(base, base)
+        shown: dict[str, Result] = {}
         for mode in args.modes:
-            show(median_result([asyncio.run(run_dashboard(n, mode, args.seconds, args.groups))
-                                for _ in range(args.repeat)]), base)
+            shown[mode] = median_result([
+                asyncio.run(run_dashboard(n, mode, args.seconds, args.groups))
+                for _ in range(args.repeat)])
+            show(shown[mode], base)
+        if "table" in shown and "thread" in shown:  # the table against the grid, same run
+            table, grid = shown["table"], shown["thread"]
+            print(f"{n:>5}  table / grid: lag p50 {table.lag_p50 / grid.lag_p50:.2f}x,"
+                  f" lag p99 {table.lag_p99 / grid.lag_p99:.2f}x,"
+                  f" late p99 {table.late_p99 / grid.late_p99:.2f}x,"
+                  f" cpu {table.cpu / grid.cpu:.2f}x", flush=True)
     return 0
 
 

@@ -72,18 +72,25 @@ COMPONENT_CLASSES = {
 
 
 def table_styles(base: Style, component: Callable[..., Style]) -> TableStyles:
-    """Each component class's own style over the widget's ``base`` (the cursor's alone:
-    it goes over a line's styles). ``component`` is ``Widget.get_component_rich_style``."""
+    """The component classes' styles for painting lines, over the widget's ``base``.
+
+    ``component`` is ``Widget.get_component_rich_style``: its full styles blend a
+    translucent colour (``$text-muted``) with the background, as a partial style
+    would not (white on a light theme); cells keep only their colour and text
+    style, so the cursor's background shows through them. The cursor's style is
+    whole: it goes over a line's own.
+    """
 
     def get(name: str) -> Style:
-        return base + component(f"sensor-table--{name}", partial=True)
+        full = component(f"sensor-table--{name}")
+        return base + Style.from_color(full.color) + full.without_color
 
     return TableStyles(
-        get("header"), get("group"), get("group-alarm"), get("group-failing"), get("muted"),
-        get("spark"), get("value"), get("value-alarm"),
+        base + component("sensor-table--header"), get("group"), get("group-alarm"),
+        get("group-failing"), get("muted"), get("spark"), get("value"), get("value-alarm"),
         {word: get(word) for word in STATUS_CLASSES}, get("alarm-cell"),
-        get("alarm-severe"), base, component("sensor-table--cursor", partial=True),
-        component("sensor-table--cursor-blurred", partial=True))
+        base + component("sensor-table--alarm-severe"), base,
+        component("sensor-table--cursor"), component("sensor-table--cursor-blurred"))
 
 
 def header_strip(widths: list[int], width: int, sort: str | None, descending: bool,
