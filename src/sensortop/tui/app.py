@@ -1,4 +1,4 @@
-"""The dashboard: a grid of sensor panels over a sampling session.
+"""The dashboard: a grid of sensor panels (or, with `v`, a table) over a sampling session.
 
 Sampling runs on its own event loop in a thread (``ThreadedLink``) so a slow
 frame never delays a reading; on a steady frame clock the UI reads each
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.markup import escape
 from textual.screen import Screen
@@ -36,7 +36,8 @@ from sensortop.tui.screens.confirm import ConfirmScreen
 from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen
 from sensortop.tui.table.view import TableView
-from sensortop.tui.themes import DEFAULT_THEME, ThemeChoice, load_themes
+from sensortop.tui.themed_app import ThemedApp
+from sensortop.tui.themes import ThemeChoice
 from sensortop.tui.widgets.sensor_grid import SensorGrid
 from sensortop.tui.widgets.sensor_panel import SensorPanel
 from sensortop.tui.widgets.side_pane import SidePane
@@ -46,7 +47,7 @@ FRAME_RATE = 4.0
 FRAME_SLICES = 4  # each frame is painted in this many slices, spread over its period
 
 
-class SensortopApp(App[int]):
+class SensortopApp(ThemedApp):
     """sensortop's dashboard."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -63,14 +64,11 @@ class SensortopApp(App[int]):
                  theme: str | None = None, start_sampling: bool = True,
                  theme_choice: ThemeChoice | None = None,
                  theme_dirs: list[Path] | None = None) -> None:
-        super().__init__()
+        super().__init__(theme=theme, theme_choice=theme_choice, theme_dirs=theme_dirs)
         self.link = link
         self.config = config
         self.pubchem_url = pubchem_url
-        self.requested_theme = theme
         self.start_sampling = start_sampling
-        self.theme_choice = theme_choice or ThemeChoice()
-        self.theme_dirs = theme_dirs
         self.clock: Callable[[], float] = time.time
         """Wall clock for ages; tests freeze it so pictures do not change."""
         self._grid = SensorGrid(id="grid")
@@ -78,7 +76,6 @@ class SensortopApp(App[int]):
         self.frames = 0
         self._slice = 0
         self.kinds: list[str] | None = None
-        self._saved_theme: str | None = None
         self._last_panel: SensorPanel | None = None
         self._quitting = False
         self._lifecycle = TerminalLifecycle(link, self.action_quit)
@@ -130,34 +127,6 @@ class SensortopApp(App[int]):
         gc.collect()
         gc.freeze()
 
-    def _apply_themes(self) -> None:
-        themes, problems = load_themes(self.theme_dirs)
-        for theme in themes:
-            self.register_theme(theme)
-        for problem in problems:
-            self.notify(f"theme file skipped: {problem}", severity="warning", timeout=8)
-        wanted = self.requested_theme or self.theme_choice.load() or DEFAULT_THEME
-        if wanted not in self.available_themes:
-            self.notify(f"no theme named {wanted!r}; choose one with t", severity="warning")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme = wanted
-        # Only a choice made later (t, the palette) is remembered; --theme is for this run.
-        self._saved_theme = wanted
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
-
-    def _theme_changed(self, theme: object) -> None:
-        if self.theme != self._saved_theme:
-            self._saved_theme = self.theme
-            self._remember_theme(self.theme)
-
-    @work(thread=True, group="state", exit_on_error=False)
-    def _remember_theme(self, name: str) -> None:
-        try:
-            self.theme_choice.save(name)
-        except OSError as exc:
-            self.call_from_thread(self.notify, f"cannot remember the theme: {exc}",
-                                  severity="warning")
-
     @work(thread=True, group="kinds", exit_on_error=False)
     def _load_kinds(self) -> None:
         """Import every source module off the UI loop (some import slowly)."""
@@ -171,9 +140,8 @@ class SensortopApp(App[int]):
             return
         part = self._slice
         self._slice = (part + 1) % FRAME_SLICES
-        now = self.clock()
-        self.grid.frame(now, part, FRAME_SLICES)  # each does nothing while hidden
-        self._table.frame(now, part, FRAME_SLICES)
+        self.grid.frame(self.clock(), part, FRAME_SLICES)  # each does nothing while hidden
+        self._table.frame(self.clock(), part, FRAME_SLICES)
         if part == FRAME_SLICES - 1:
             self.frames += 1
             self._show_status()
@@ -210,12 +178,8 @@ class SensortopApp(App[int]):
         lookup's, where keys would be typed): a panel, or with none the grid itself, whose
         empty-state message says to press a."""
         panels = self.grid.panels
-        if self.table_shown:
-            self._table.sync(self.clock())
-            if panels:
-                self._table.table.select(panels[max(0, min(index, len(panels) - 1))].sensor_id)
-            self._table.table.focus()
-            return
+        if self.table_shown:  # the table's cursor goes there instead
+            return self._table.focus_on(panels, index)
         self.grid.can_focus = not panels
         if panels:
             panels[max(0, min(index, len(panels) - 1))].focus()
@@ -227,10 +191,8 @@ class SensortopApp(App[int]):
         return self.query_one("#main").has_class("-table")
 
     def focused_panel(self) -> SensorPanel | None:
-        """The focused panel, or in the table the panel of the sensor under the cursor."""
-        if self.table_shown:
-            sensor_id = self._table.table.selected_id
-            return None if sensor_id is None else self.grid.panel(sensor_id)
+        if self.table_shown:  # the panel of the sensor under the table's cursor
+            return self.grid.panel(self._table.table.selected_id or "")
         if isinstance(self.focused, SensorPanel):
             return self.focused
         panel = self._last_panel
@@ -346,12 +308,7 @@ class SensortopApp(App[int]):
     def action_toggle_view(self) -> None:
         """v: the table in place of the grid or back, on the same sensor."""
         panel = self.focused_panel()
-        table = not self.table_shown
-        self.query_one("#main").set_class(table, "-table")
-        if table:
-            self._table.sync(self.clock())
-            if panel is not None:
-                self._table.table.select(panel.sensor_id)
+        self.query_one("#main").toggle_class("-table")
         index = self.grid.panels.index(panel) if panel is not None else 0
         self.call_after_refresh(self._focus_grid, index)
 

@@ -21,6 +21,7 @@ from sensortop.tui.table.widget import SensorTable
 
 if TYPE_CHECKING:
     from sensortop.tui.widgets.sensor_grid import SensorGrid
+    from sensortop.tui.widgets.sensor_panel import SensorPanel
 
 
 class TableView(Vertical):
@@ -67,6 +68,14 @@ class TableView(Vertical):
             self._generation = self.grid.generation
             self.table.set_rows([panel.state for panel in self.grid.panels], now)
             self._show_count()
+
+    def focus_on(self, panels: list[SensorPanel], index: int) -> None:
+        """Focus the rows with the cursor on the sensor of ``panels[index]`` (the grid's
+        focus, kept across ``v``; clamped: after a removal, the next one)."""
+        self.sync(self._now())
+        if panels:
+            self.table.select(panels[max(0, min(index, len(panels) - 1))].sensor_id)
+        self.table.focus()
 
     def frame(self, now: float, part: int = 0, parts: int = 1) -> int:
         """The frame clock's slice: nothing while hidden."""
