@@ -17,6 +17,7 @@ from sensortop.tui.app import SensortopApp
 from sensortop.tui.sampling import ThreadedLink
 from sensortop.tui.screens.add_sensor import AddSensorScreen
 from support import wait_until
+from test_config_save import write
 
 GROUPED = """\
 # two groups and a loner
@@ -32,12 +33,6 @@ id = "loner"
 id = "cw_flow"
 group = "Utilities"
 """
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "plant.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_group_is_loaded_and_absent_means_none(tmp_path: Path) -> None:
