@@ -13,7 +13,13 @@ for the engine on its own thread (``ThreadedLink``, the default) and on the UI
 loop (``InlineLink``), plus a baseline of the engine alone (no UI) in this
 process, so figures come as ratios to a same-machine baseline.
 
+``--modes table`` runs the threaded dashboard showing the table view (``v``)
+instead of the grid, sorted by value (re-sorted every frame, the costliest
+order); ``--groups N`` spreads the sensors over N groups (grid sections,
+table group headers with counts), for every mode alike.
+
     .venv/bin/python bench/bench_dashboard.py [--sensors 50 200 500] [--seconds 10]
+    .venv/bin/python bench/bench_dashboard.py --sensors 2000 --modes thread table --groups 8
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from sensortop.sampling.engine import Engine
 from sensortop.sampling.session import SamplingSession
 from sensortop.tui.app import SensortopApp
 from sensortop.tui.sampling import InlineLink, SamplingLink, ThreadedLink
+from sensortop.tui.table.widget import SensorTable
 
 SIZE = (200, 60)
 HEARTBEAT = 0.05
@@ -82,8 +89,9 @@ class Result:
     logged: bool = False
 
 
-def make_config(n: int, log_dir: Path) -> Config:
+def make_config(n: int, log_dir: Path, groups: int = 0) -> Config:
     specs = [SensorSpec(id=f"s{i:04d}", units="°C", interval=0.1, timeout=0.1, setpoint=50.0,
+                        group=f"group {i * groups // n}" if groups else "",
                         options={"noise": 0.5, "walk": 1.0, "reversion": 0.5, "read_time": 0.0,
                                  "fail_rate": 0.0, "hang_rate": 0.0, "drift": 0.0,
                                  "seed": i})
@@ -110,15 +118,20 @@ def count_lines(paths: list[Path]) -> int:
     return sum(path.read_bytes().count(b"\n") for path in paths if path.exists())
 
 
-async def run_dashboard(n: int, threaded: bool, seconds: float) -> Result:
+async def run_dashboard(n: int, mode: str, seconds: float, groups: int = 0) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
-        config = make_config(n, Path(tmp))
+        config = make_config(n, Path(tmp), groups)
         session = SamplingSession(config, Path(tmp))
-        link: SamplingLink = ThreadedLink(session) if threaded else InlineLink(session)
+        link: SamplingLink = InlineLink(session) if mode == "inline" else ThreadedLink(session)
         app = BenchApp(link, config, pubchem_url="http://127.0.0.1:9/rest/pug",
                        theme="control-room")
-        result = Result("thread" if threaded else "inline", n)
+        result = Result(mode, n)
         async with app.run_test(size=SIZE) as pilot:
+            if mode == "table":
+                await pilot.press("v")
+                await pilot.pause()
+                table = app.query_one(SensorTable)
+                table.sort_by("value", descending=True)
             await asyncio.sleep(WARMUP)
             driver = app._driver
             assert isinstance(driver, RenderingDriver)
@@ -155,10 +168,10 @@ async def measure_window(engine: Engine, seconds: float, result: Result) -> floa
     return wall
 
 
-async def run_baseline(n: int, seconds: float) -> Result:
+async def run_baseline(n: int, seconds: float, groups: int = 0) -> Result:
     """The engine and recorder alone on this loop: what sampling costs without a UI."""
     with tempfile.TemporaryDirectory() as tmp:
-        session = SamplingSession(make_config(n, Path(tmp)), Path(tmp))
+        session = SamplingSession(make_config(n, Path(tmp), groups), Path(tmp))
         result = Result("no UI", n)
         await session.start()
         await asyncio.sleep(WARMUP)
@@ -182,21 +195,33 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=3, help="runs per cell; medians shown")
     parser.add_argument("--modes", nargs="+", default=["thread", "inline"],
-                        choices=["thread", "inline"])
+                        choices=["thread", "inline", "table"],
+                        help="thread, inline: the grid; table: the table view (threaded)")
+    parser.add_argument("--groups", type=int, default=0,
+                        help="spread the sensors over this many groups")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {psutil.cpu_count()} cpus, terminal {SIZE}, "
-          f"10 Hz sensors, {args.seconds:g} s windows")
+          f"10 Hz sensors, {args.seconds:g} s windows, {args.groups} groups")
     print("  (lag: UI-loop heartbeat lateness; late: sampling lateness; ms;"
           " ratio: late p99 / no-UI p99)")
     print(f"{'n':>5} {'mode':>7} {'lag p50':>8} {'lag p99':>8} {'cpu%':>6} {'late p50':>8}"
           f" {'late p99':>8} {'ratio':>7} {'fps':>6} {'MB/s':>6} {'logged':>7}")
     for n in args.sensors:
-        base = median_result([asyncio.run(run_baseline(n, args.seconds))
+        base = median_result([asyncio.run(run_baseline(n, args.seconds, args.groups))
                               for _ in range(args.repeat)])
         show(base, base)
+        shown: dict[str, Result] = {}
         for mode in args.modes:
-            show(median_result([asyncio.run(run_dashboard(n, mode == "thread", args.seconds))
-                                for _ in range(args.repeat)]), base)
+            shown[mode] = median_result([
+                asyncio.run(run_dashboard(n, mode, args.seconds, args.groups))
+                for _ in range(args.repeat)])
+            show(shown[mode], base)
+        if "table" in shown and "thread" in shown:  # the table against the grid, same run
+            table, grid = shown["table"], shown["thread"]
+            print(f"{n:>5}  table / grid: lag p50 {table.lag_p50 / grid.lag_p50:.2f}x,"
+                  f" lag p99 {table.lag_p99 / grid.lag_p99:.2f}x,"
+                  f" late p99 {table.late_p99 / grid.late_p99:.2f}x,"
+                  f" cpu {table.cpu / grid.cpu:.2f}x", flush=True)
     return 0
 
 

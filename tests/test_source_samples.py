@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "sample_configs").glob("*.toml"))
 KIND_SAMPLES = ["system", "http", "command", "mqtt", "modbus", "opcua", "visa"]
 # Samples that need no peer: every sensor reads a value (cpu_temp may be absent on this machine).
-SELF_CONTAINED = {"reactor", "visa", "command", "system", "faulty", "alarms"}
+SELF_CONTAINED = {"reactor", "visa", "command", "system", "faulty", "alarms", "plant"}
 MAY_FAIL = {("system", "cpu_temp"), ("faulty", "flaky"), ("faulty", "hanging"),
-            ("alarms", "feed_flow")}
+            ("alarms", "feed_flow"), ("plant", "feed_pump_2"), ("plant", "tank_vent_voc")}
 # The longest first read: command.toml's tmp_files, phase ~8.2 s of its 10 s interval.
 DEADLINE = 60.0
 

@@ -164,7 +164,9 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(tmp_path)
     Path("plant.toml").write_text(CONFIG, encoding="utf-8")
 
-    def make(pubchem_url: str = "http://127.0.0.1:9/rest/pug") -> SensortopApp:
+    def make(pubchem_url: str = "http://127.0.0.1:9/rest/pug",
+             config_text: str = CONFIG) -> SensortopApp:
+        Path("plant.toml").write_text(config_text, encoding="utf-8")
         config = load_config(Path("plant.toml"))
         link = ThreadedLink(SamplingSession(config, Path("logs")))
         link.recorder.path = Path("logs") / f"{RUN}.jsonl"

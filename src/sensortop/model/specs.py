@@ -43,6 +43,9 @@ class SensorSpec:
     name: str = ""
     kind: str = "simulated"
     units: str = ""
+    group: str = ""
+    """A label shared by related sensors: the table's collapsible groups, the grid's
+    sections (README "Configuration"); empty for none."""
     interval: float = 1.0
     timeout: float = 1.0
     retries: int = 0
@@ -74,6 +77,8 @@ class SensorSpec:
             "interval": self.interval,
             "timeout": self.timeout,
         }
+        if self.group:
+            out["group"] = self.group
         if self.retries:
             out["retries"] = self.retries
         if self.setpoint is not None:

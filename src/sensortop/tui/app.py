@@ -1,4 +1,4 @@
-"""The dashboard: a grid of sensor panels over a sampling session.
+"""The dashboard: a grid of sensor panels (or, with `v`, a table) over a sampling session.
 
 Sampling runs on its own event loop in a thread (``ThreadedLink``) so a slow
 frame never delays a reading; on a steady frame clock the UI reads each
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.markup import escape
 from textual.screen import Screen
@@ -25,7 +25,6 @@ from textual.widgets import Footer, Header
 
 from sensortop.archive.background import BackgroundCompactor
 from sensortop.config.kinds import available_kinds
-from sensortop.logs.archive_names import run_stem
 from sensortop.model.specs import Config, SensorSpec
 from sensortop.model.words import count_of
 from sensortop.tui.alarm_words import ack_words
@@ -39,7 +38,9 @@ from sensortop.tui.screens.alarms import AlarmScreen
 from sensortop.tui.screens.confirm import ConfirmScreen
 from sensortop.tui.screens.detail import DetailScreen
 from sensortop.tui.screens.help import HelpScreen
-from sensortop.tui.themes import DEFAULT_THEME, ThemeChoice, load_themes
+from sensortop.tui.table.view import TableView
+from sensortop.tui.themed_app import ThemedApp
+from sensortop.tui.themes import ThemeChoice
 from sensortop.tui.widgets.sensor_grid import SensorGrid
 from sensortop.tui.widgets.sensor_panel import SensorPanel
 from sensortop.tui.widgets.side_pane import SidePane
@@ -49,7 +50,7 @@ FRAME_RATE = 4.0
 FRAME_SLICES = 4  # each frame is painted in this many slices, spread over its period
 
 
-class SensortopApp(App[int]):
+class SensortopApp(ThemedApp):
     """sensortop's dashboard."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -66,21 +67,18 @@ class SensortopApp(App[int]):
                  theme: str | None = None, start_sampling: bool = True,
                  theme_choice: ThemeChoice | None = None,
                  theme_dirs: list[Path] | None = None) -> None:
-        super().__init__()
+        super().__init__(theme=theme, theme_choice=theme_choice, theme_dirs=theme_dirs)
         self.link = link
         self.config = config
         self.pubchem_url = pubchem_url
-        self.requested_theme = theme
         self.start_sampling = start_sampling
-        self.theme_choice = theme_choice or ThemeChoice()
-        self.theme_dirs = theme_dirs
         self.clock: Callable[[], float] = time.time
         """Wall clock for ages; tests freeze it so pictures do not change."""
         self._grid = SensorGrid(id="grid")
+        self._table = TableView(self._grid, id="table")  # v: in place of the grid
         self.frames = 0
         self._slice = 0
         self.kinds: list[str] | None = None
-        self._saved_theme: str | None = None
         self._last_panel: SensorPanel | None = None
         self._quitting = False
         self._lifecycle = TerminalLifecycle(link, self.action_quit)
@@ -100,6 +98,7 @@ class SensortopApp(App[int]):
         yield Header(show_clock=False)
         with Horizontal(id="main"):
             yield self._grid
+            yield self._table
             yield SidePane(self.pubchem_url, id="side")
         yield StatusLine(id="status")
         yield Footer()
@@ -111,17 +110,13 @@ class SensortopApp(App[int]):
 
     async def on_mount(self) -> None:
         self._apply_themes()
-        for state in list(self.link.engine.sensors.values()):
-            await self.grid.add_panel(state)
+        await self.grid.add_panels(list(self.link.engine.sensors.values()))
         self.sub_title = count_of(len(self.grid.panels), "sensor")
         if self.start_sampling:
             await self.link.start()  # then history from the logs, never holding up a frame
             self.run_worker(backfill_panels(self.link, self.grid.panels), exit_on_error=False)
-            if self.link.writes_logs:  # a viewer never touches the recorder's files
-                self._compactor = BackgroundCompactor(
-                    self.link.log_dir, self.config.monitor,
-                    lambda: run_stem(self.link.recorder.path) if self.link.recorder.path
-                    else None)
+            self._compactor = self.link.compactor(self.config.monitor)
+            if self._compactor is not None:
                 self._compactor.start()
         self.set_interval(1 / (FRAME_RATE * FRAME_SLICES), self.frame_slice)
         self._load_kinds()
@@ -142,34 +137,6 @@ class SensortopApp(App[int]):
         gc.collect()
         gc.freeze()
 
-    def _apply_themes(self) -> None:
-        themes, problems = load_themes(self.theme_dirs)
-        for theme in themes:
-            self.register_theme(theme)
-        for problem in problems:
-            self.notify(f"theme file skipped: {problem}", severity="warning", timeout=8)
-        wanted = self.requested_theme or self.theme_choice.load() or DEFAULT_THEME
-        if wanted not in self.available_themes:
-            self.notify(f"no theme named {wanted!r}; choose one with t", severity="warning")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme = wanted
-        # Only a choice made later (t, the palette) is remembered; --theme is for this run.
-        self._saved_theme = wanted
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
-
-    def _theme_changed(self, theme: object) -> None:
-        if self.theme != self._saved_theme:
-            self._saved_theme = self.theme
-            self._remember_theme(self.theme)
-
-    @work(thread=True, group="state", exit_on_error=False)
-    def _remember_theme(self, name: str) -> None:
-        try:
-            self.theme_choice.save(name)
-        except OSError as exc:
-            self.call_from_thread(self.notify, f"cannot remember the theme: {exc}",
-                                  severity="warning")
-
     @work(thread=True, group="kinds", exit_on_error=False)
     def _load_kinds(self) -> None:
         """Import every source module off the UI loop (some import slowly)."""
@@ -183,7 +150,8 @@ class SensortopApp(App[int]):
             return
         part = self._slice
         self._slice = (part + 1) % FRAME_SLICES
-        self.grid.frame(self.clock(), part, FRAME_SLICES)
+        self.grid.frame(self.clock(), part, FRAME_SLICES)  # each does nothing while hidden
+        self._table.frame(self.clock(), part, FRAME_SLICES)
         if part == FRAME_SLICES - 1:
             self.frames += 1
             self._show_status()
@@ -191,6 +159,7 @@ class SensortopApp(App[int]):
     def frame(self) -> None:
         """A whole frame at once (tests and snapshots)."""
         self.grid.frame(self.clock())
+        self._table.frame(self.clock())
         self._show_status()
 
     def _show_status(self) -> None:
@@ -222,13 +191,21 @@ class SensortopApp(App[int]):
         lookup's, where keys would be typed): a panel, or with none the grid itself, whose
         empty-state message says to press a."""
         panels = self.grid.panels
+        if self.table_shown:  # the table's cursor goes there instead
+            return self._table.focus_on(panels, index)
         self.grid.can_focus = not panels
         if panels:
             panels[max(0, min(index, len(panels) - 1))].focus()
         else:
             self.grid.focus()
 
+    @property
+    def table_shown(self) -> bool:
+        return self.query_one("#main").has_class("-table")
+
     def focused_panel(self) -> SensorPanel | None:
+        if self.table_shown:  # the panel of the sensor under the table's cursor
+            return self.grid.panel(self._table.table.selected_id or "")
         if isinstance(self.focused, SensorPanel):
             return self.focused
         panel = self._last_panel
@@ -253,10 +230,10 @@ class SensortopApp(App[int]):
             return False
         if action in PANEL_ACTIONS:
             # not on panels out of sight (the lookup covers the grid below 110 columns)
-            grid = self.grid
-            if not (self.is_mounted(grid) and grid.display):
+            view = self._table if self.table_shown else self.grid
+            if not (self.is_mounted(view) and view.display):
                 return False  # hidden, not greyed: the footer keeps room for ? and q at 80x24
-            return True if grid.panels else None
+            return True if self.grid.panels else None
         return True
 
     # -- sensors ---------------------------------------------------------------------
@@ -316,7 +293,8 @@ class SensortopApp(App[int]):
         sensor_id = panel.sensor_id
         engine = self.link.engine
         paused = await self.link.call_sync(lambda: engine.toggle_pause(sensor_id))
-        panel.frame(self.clock())
+        if not self.table_shown:  # a hidden panel's repaint re-arranges every widget
+            panel.frame(self.clock())
         self.notify(f"{sensor_id} {'paused' if paused else 'resumed'}", timeout=2)
 
     @work(group="sensors", exit_on_error=False)
@@ -330,12 +308,20 @@ class SensortopApp(App[int]):
             events = await self.link.call_sync(lambda: engine.acknowledge(sensor_id))
         except KeyError:  # removed meanwhile
             return
-        panel.frame(self.clock())
+        if not self.table_shown:  # a hidden panel's repaint re-arranges every widget
+            panel.frame(self.clock())
         self.notify(f"{panel.sensor_id}: {ack_words(events, panel.state.view)}", timeout=2)
 
     def action_alarms(self) -> None:
         """``!``: the alarm screen over the grid."""
         self.push_screen(AlarmScreen(self.link, self.grid.views))
+
+    def action_toggle_view(self) -> None:
+        """v: the table in place of the grid or back, on the same sensor."""
+        panel = self.focused_panel()
+        self.query_one("#main").toggle_class("-table")
+        index = self.grid.panels.index(panel) if panel is not None else 0
+        self.call_after_refresh(self._focus_grid, index)
 
     def action_detail(self) -> None:
         panel = self.focused_panel()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 # (key, action, footer label, palette help) - the one list for footer, palette and tests.
-# Labels are short so that every key, ? and q included, fits an 80-column footer.
+# Labels are short so that every key, ? and q included, fits an 80-column footer
+# with room for one more (README "Layout": Footer).
 ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("a", "add_sensor", "Add", "Add a sensor"),
     ("d", "remove_sensor", "Del", "Remove the focused sensor (asks first)"),
@@ -14,8 +15,9 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("k", "acknowledge", "Ack", "Acknowledge the focused sensor's new alarm"),
     ("exclamation_mark", "alarms", "Alarm", "The alarm screen: active alarms, history, "
      "acknowledge, shelve, reset"),
-    ("enter", "detail", "Detail", "Chart, statistics and limits of the focused sensor"),
-    ("c", "lookup", "Lookup", "Show and focus the compound lookup (Esc back to the panels)"),
+    ("enter", "detail", "Info", "Chart, statistics and limits of the focused sensor"),
+    ("v", "toggle_view", "View", "Switch between the panel grid and the sensor table"),
+    ("c", "lookup", "Chem", "Show and focus the compound lookup (Esc back to the panels)"),
     ("l", "review", "Logs", "Open the log review screen"),
     ("t", "choose_theme", "Theme", "Choose a theme"),
     ("s", "save", "Save", "Save the current sensors to the config file"),
@@ -26,7 +28,7 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
 KEY_DISPLAY = {"question_mark": "?", "space": "␣", "exclamation_mark": "!"}
 
 GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "acknowledge",
-                          "detail", "lookup", "save", "focus_panels", "alarms"})
+                          "detail", "lookup", "save", "focus_panels", "alarms", "toggle_view"})
 """Actions on the grid: hidden while another screen covers it."""
 
 FOOTER_HIDDEN = frozenset({"choose_theme"})

@@ -16,7 +16,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from sensortop.archive.background import BackgroundCompactor
+from sensortop.logs.archive_names import run_stem
 from sensortop.logs.writer import Recorder
+from sensortop.model.specs import MonitorSpec
 from sensortop.sampling.engine import Engine
 from sensortop.sampling.session import SamplingSession, ThreadedSession
 from sensortop.sinks.base import Sink
@@ -46,8 +49,11 @@ class SamplingLink:
     def recorder(self) -> Recorder:
         return self.session.recorder
 
-    writes_logs = True
-    """It runs a recorder (so background compaction may archive its finished logs)."""
+    def compactor(self, monitor: MonitorSpec) -> BackgroundCompactor | None:
+        """Background compaction of this run's finished logs (never its own open run)."""
+        recorder = self.recorder
+        return BackgroundCompactor(self.log_dir, monitor, lambda: run_stem(recorder.path)
+                                   if recorder.path else None)
 
     @property
     def outputs(self) -> Sequence[Sink]:

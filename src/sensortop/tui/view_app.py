@@ -17,7 +17,6 @@ from sensortop.model.words import count_of
 from sensortop.tui.app import SensortopApp
 from sensortop.tui.screens.help import HelpScreen
 from sensortop.tui.view_link import ViewLink
-from sensortop.tui.widgets.sensor_panel import SensorPanel
 
 READ_ONLY = "read-only view: sensors are changed where `sensortop record` runs"
 
@@ -46,12 +45,10 @@ class ViewApp(SensortopApp):
         try:
             shown = {panel.sensor_id for panel in self.grid.panels}
             first = not shown
-            new = [SensorPanel(state) for state in list(self.view_link.engine.sensors.values())
-                   if state.id not in shown]
-            # One mount for all (50 one by one took seconds); the grid then lays them out.
-            # (With the grid's add_panels, once merged, that call does both.)
-            await self.grid.mount_all(new)
-            self.grid._reflow(self.grid.size.width, self.grid.size.height)
+            # One mount and one layout for all of a start (50 one by one took seconds).
+            await self.grid.add_panels([state for state in
+                                        list(self.view_link.engine.sensors.values())
+                                        if state.id not in shown])
             self.sub_title = count_of(len(self.grid.panels), "sensor")
             if first and self.grid.panels:
                 self._focus_grid()

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from sensortop.model.specs import SensorSpec
+from sensortop.model.specs import MonitorSpec, SensorSpec
 from sensortop.review.recent import read_recent, run_files
 from sensortop.review.tail import LogTail
 from sensortop.sampling.engine import Engine
@@ -88,7 +88,8 @@ class ViewLink(SamplingLink):
     def recorder(self) -> FollowStatus:  # type: ignore[override]  # what the line reads
         return self.status
 
-    writes_logs = False  # a viewer never writes, archives or removes the recorder's files
+    def compactor(self, monitor: MonitorSpec) -> None:
+        return None  # a viewer never writes, archives or removes the recorder's files
 
     @property
     def outputs(self) -> Sequence[Sink]:

@@ -17,6 +17,11 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("!", "alarm screen: active alarms by priority, history; k ack, K ack all shown, "
           "s shelve, u unshelve, r reset a latch, o out of service, p filter by priority"),
     ("enter", "detail of the focused sensor: chart, statistics, alarm limits"),
+    ("v", "the table in place of the grid, and back: one row per sensor, on the same sensor"),
+    ("< >  r", "table: sort by the column to the left / right (or click its title); reverse"),
+    ("/", "table: filter as you type (id, name, units, group); Enter or Esc back to the rows"),
+    ("A  F", "table: only sensors in alarm; only failing ones (timeout, error, stale)"),
+    ("← →", "table: close / open the row's group (Enter or a click on its header too)"),
     ("c", "compound lookup: beside the panels, or over them below 110 columns (Esc back)"),
     ("l", "log review screen: / sensor filter, s status filter, g jump to a time, "
           "drag or shift+arrows then Enter (or z) to zoom, Esc/Backspace zoom out, "

@@ -1,0 +1,1 @@
+"""The table view: one row per sensor, sortable, filterable, grouped (README "Table view")."""
