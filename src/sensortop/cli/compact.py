@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sensortop.archive.compact import Report, compact
+from sensortop.archive.finished import IDLE_SECONDS, current_runs, run_files
 from sensortop.archive.retention import Settings
 from sensortop.cli.progress import ProgressBar
 from sensortop.model.specs import MonitorSpec
@@ -62,6 +63,8 @@ def run_compact(folder: Path, settings: Settings, protect: list[str], as_json: b
         print(json.dumps(report.to_json(), ensure_ascii=False), file=out, flush=True)
     else:
         _print_report(report, err)
+        if not report.archived and not report.removed and not report.problems:
+            _say_why_not(folder, protect, err)
     return 1 if report.problems else 0
 
 
@@ -94,8 +97,16 @@ def _print_report(report: Report, err: TextIO) -> None:
         print(f"removed {removal.path.name} ({_size(removal.size)}, {removal.why})", file=err)
     for problem in report.problems:
         print(f"sensortop compact: {problem}", file=err)
-    if not report.archived and not report.removed and not report.problems:
-        print("nothing to compact or remove", file=err)
+
+
+def _say_why_not(folder: Path, protect: list[str], err: TextIO) -> None:
+    """Nothing done: say so, and name the runs left alone as possibly still written."""
+    waiting = sorted(current_runs(run_files(folder), set(protect)))
+    text = "nothing to compact or remove"
+    if waiting:
+        text += (f"; left alone as possibly still written (held by a recorder, or changed "
+                 f"in the last {IDLE_SECONDS / 60:.0f} minutes): {', '.join(waiting)}")
+    print(text, file=err)
 
 
 def _size(n: int) -> str:

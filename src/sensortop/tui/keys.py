@@ -31,7 +31,7 @@ GRID_ACTIONS = frozenset({"add_sensor", "remove_sensor", "toggle_pause", "acknow
                           "detail", "lookup", "save", "focus_panels", "alarms", "toggle_view"})
 """Actions on the grid: hidden while another screen covers it."""
 
-FOOTER_HIDDEN = frozenset()
+FOOTER_HIDDEN: frozenset[str] = frozenset()
 """Keys left out of the footer so the rest fit 80 columns; they work, and ``?`` and the
 command palette list them."""
 
