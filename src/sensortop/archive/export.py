@@ -8,9 +8,12 @@ them: by sensor, then time. CSV writes ``ts`` in the log's own text
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,11 +40,10 @@ def export(paths: Iterable[Path | str], output: Path, fmt: str, sensors: list[st
     table = pa.concat_tables([t.cast(schema) for t in tables]) if tables else schema.empty_table()
     if table.num_rows:
         table = table.sort_by([("sensor", "ascending"), ("ts", "ascending")])
-    temp = output.with_name(output.name + ".partial")
     if fmt == "parquet":
         if all(str(t.schema.field("ts").type).startswith("timestamp[ms") for t in tables):
             table = table.set_column(0, "ts", table.column("ts").cast(pa.timestamp("ms", "UTC")))
-        pq.write_table(table, temp, compression="zstd")
+        _deliver(output, lambda sink: pq.write_table(table, sink, compression="zstd"))
     else:
         ts = table.column("ts")
         micros = ts.cast(pa.int64())
@@ -49,8 +51,7 @@ def export(paths: Iterable[Path | str], output: Path, fmt: str, sensors: list[st
                                                                    1000)), 0)).as_py():
             ts = ts.cast(pa.timestamp("ms", "UTC"))  # the log's own milliseconds
         text = pc.strftime(ts, format="%Y-%m-%dT%H:%M:%SZ")
-        pcsv.write_csv(table.set_column(0, "ts", text), temp)
-    os.replace(temp, output)
+        _deliver(output, lambda sink: pcsv.write_csv(table.set_column(0, "ts", text), sink))
     return table.num_rows
 
 
@@ -78,3 +79,28 @@ def _select(table: pa.Table, sensors: list[str] | None, since: float | None,
         mine = pc.is_in(table.column("sensor").cast(pa.string()), pa.array(sensors, pa.string()))
         keep = mine if keep is None else pc.and_(keep, mine)
     return table if keep is None else table.filter(keep)
+
+
+def _deliver(output: Path, write: Callable[[BinaryIO], None]) -> None:
+    """A regular file (or a new one) is written whole or not at all: a temporary name
+    beside it, fsynced, renamed over it. Anything else (``/dev/stdout``, a FIFO, a
+    symlink) is written through, never replaced; a folder is refused. Write errors (a
+    full disk) propagate."""
+    if output.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(output))
+    if output.is_symlink() or (output.exists() and not output.is_file()):
+        with open(output, "wb") as sink:
+            write(sink)
+            sink.flush()
+        return
+    temp = output.with_name(output.name + ".partial")
+    try:
+        with open(temp, "wb") as sink:
+            write(sink)
+            sink.flush()
+            os.fsync(sink.fileno())
+        os.replace(temp, output)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

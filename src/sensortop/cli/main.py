@@ -293,6 +293,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         logdir = Path(args.logdir) if args.logdir else _log_dir(_load(config_flag), log_dir_flag)
         _check_log_dir(logdir)
+        if not logdir.is_dir():  # every tab's viewer would refuse it: say so once, now
+            raise UsageError(f"serve: the log folder {logdir} "
+                             f"{'is not a folder' if logdir.exists() else 'does not exist'} "
+                             "(the folder `sensortop record` writes to)")
         token = args.token or os.environ.get("SENSORTOP_SERVE_TOKEN") or None
         os.environ.pop("SENSORTOP_SERVE_TOKEN", None)  # the viewers have no use for it
         return run_serve(logdir, args.host, args.port, allow_remote=args.allow_remote,
