@@ -21,12 +21,13 @@ however close, goes to the general path, which is the one judge.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import orjson
-from numpy.lib.stride_tricks import sliding_window_view
+
+from sensortop.review.stringcodes import group_strings, taken, units_by_name
+from sensortop.review.wordscan import decode_timestamps, gather_rows, matches, words
 
 # Literal bytes between the values, for both separator styles
 # (``json.dumps`` writes ``": "`` and ``", "``; ``orjson.dumps`` writes neither).
@@ -46,32 +47,9 @@ for _code, _word in enumerate(_STATUS_BYTES):
     _STATUS_BY_FIRST[_word[0]] = _code
 _VALUE_FIRST = np.zeros(256, dtype=bool)
 _VALUE_FIRST[list(b"-0123456789n")] = True
-_DIGIT_COLUMNS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22])
-_SEPARATORS = {4: ord("-"), 7: ord("-"), 10: ord("T"), 13: ord(":"), 16: ord(":"),
-               19: ord("."), 23: ord("Z")}
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-# Bytes a string may not hold on the fast path: a quote, a backslash (escapes go the
-# general way), a control character (JSON forbids them raw).
-_STRING_BAD_RE = re.compile(rb'[\x00-\x1f"\\]')
 # Bytes no value may hold, besides a comma: with none of them a value is one
 # token (a number, null, or a syntax error), never a string or container.
 _NOT_IN_VALUE = (b'"', b"[", b"{")
-
-
-def _odd_multipliers(n: int, seed: int = 20261124) -> np.ndarray:
-    """Fixed odd 64-bit multipliers (splitmix64): importing numpy.random would cost
-    ``review``'s start-up 10 ms for this alone."""
-    out, state = [], seed
-    for _ in range(n):
-        state = (state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-        out.append((z ^ (z >> 31)) | 1)
-    return np.array(out, dtype=np.uint64)
-
-
-_HASH_MULTIPLIERS = _odd_multipliers(_MAX_NAME_WIDTH)
 
 
 @dataclass(slots=True)
@@ -129,23 +107,25 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
     lit_ts, lit_sensor, lit_value, lit_units, lit_status, lit_end, lit_alarm = style
     buf = np.frombuffer(block + _PAD, dtype=np.uint8)
     limit = len(block)
+    w = words(buf)
 
     def expect(pos: np.ndarray, literal: bytes) -> np.ndarray:
-        return _rows(buf, pos, len(literal)).view(f"S{len(literal)}").ravel() == literal
+        return matches(w, pos, literal)
 
     def length_until(pos: np.ndarray, literal: bytes, width: int) -> np.ndarray:
         """Bytes from ``pos`` to the next ``literal`` within ``width``; -1 if none.
 
         A ``\\"`` inside a string could fake the literal, but a field holding a
-        backslash is refused later anyway (a string by ``_STRING_BAD_RE``, a number by orjson).
+        backslash is refused later anyway (a string by ``stringcodes``, a number by orjson).
         """
-        window = _rows(buf, pos, width + len(literal)).view(f"S{width + len(literal)}").ravel()
+        size = width + len(literal)
+        window = gather_rows(buf, pos, size).view(f"S{size}").ravel()
         return np.char.find(window, literal)
 
     ok = ends - starts > 60
     ts_start = np.minimum(starts, limit) + len(lit_ts)
     ok &= expect(starts, lit_ts)
-    ts, ts_ok = _decode_timestamps(buf, ts_start)
+    ts, ts_ok = decode_timestamps(w, ts_start)
     ok &= ts_ok & expect(ts_start + _TS_WIDTH, lit_sensor)
     name_start = np.minimum(ts_start + _TS_WIDTH + len(lit_sensor), limit)
     name_len = length_until(name_start, lit_value, _MAX_NAME_WIDTH)
@@ -184,11 +164,11 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         if not parsed.all():
             ok[idx[~parsed]] = False
             idx, values = idx[parsed], values[parsed]
-        names_ = _group_strings(buf, name_start[idx], name_len[idx])
-        units_ = _units_by_name(buf, units_start[idx], units_len[idx], names_, len(lit_status))
+        names_ = group_strings(buf, name_start[idx], name_len[idx])
+        units_ = units_by_name(buf, units_start[idx], units_len[idx], names_, len(lit_status))
         if names_ is None or units_ is None:  # a hash collision: the slow path takes all
             return all_rest(n)
-        parsed = _taken(*names_[:2]) & _taken(*units_)
+        parsed = taken(*names_[:2]) & taken(*units_)
         if parsed.all():
             break
     else:  # cannot happen (what a string is, is a property of its bytes), but stay exact
@@ -224,44 +204,6 @@ def all_rest(n: int) -> PlainLines:
     )
 
 
-def _rows(buf: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes from each start, one row each (a gather of rows, not of bytes)."""
-    return sliding_window_view(buf, width)[start]
-
-
-def _decode_timestamps(buf: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Epoch seconds from ``YYYY-mm-ddTHH:MM:SS.fffZ`` at each start, and which were valid."""
-    raw = _rows(buf, start, _TS_WIDTH)
-    ok = np.ones(len(start), dtype=bool)
-    for column, char in _SEPARATORS.items():
-        ok &= raw[:, column] == char
-    digits = raw[:, _DIGIT_COLUMNS].astype(np.int32) - 48
-    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
-    d = digits.T
-    year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]
-    month = d[4] * 10 + d[5]
-    day = d[6] * 10 + d[7]
-    hour = d[8] * 10 + d[9]
-    minute = d[10] * 10 + d[11]
-    second = d[12] * 10 + d[13]
-    millis = d[14] * 100 + d[15] * 10 + d[16]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_ok = (month >= 1) & (month <= 12)
-    dim = _DAYS_IN_MONTH[np.where(month_ok, month, 1)] + ((month == 2) & leap)
-    ok &= (year >= 1) & month_ok & (day >= 1) & (day <= dim)  # year 0: datetime refuses it too
-    ok &= (hour < 24) & (minute < 60) & (second < 60)
-    # Days from the civil date (H. Hinnant's algorithm), valid for years >= 0.
-    y = year - (month <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    days = era * 146097 + doe - 719468
-    seconds = days.astype(np.int64) * 86400 + (hour * 3600 + minute * 60 + second)
-    # One division of whole milliseconds: correctly rounded, as datetime.timestamp() is.
-    return (seconds * 1000 + millis) / 1000.0, ok
-
-
 def _decode_values(
     buf: np.ndarray, start: np.ndarray, length: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -277,7 +219,8 @@ def _decode_values(
         return np.empty(0, dtype=np.float64), np.ones(0, dtype=bool)
     width = int(length.max())
     table = np.full((n, width + 1), ord(","), dtype=np.uint8)
-    table[:, :width] = np.where(np.arange(width) < length[:, None], _rows(buf, start, width), 32)
+    table[:, :width] = np.where(np.arange(width) < length[:, None],
+                                gather_rows(buf, start, width), 32)
     joined = table.tobytes()[:-1]
     if joined.count(b",") == n - 1 and not any(c in joined for c in _NOT_IN_VALUE):
         try:
@@ -302,74 +245,3 @@ def _decode_values(
     return values, good
 
 
-def _group_strings(
-    buf: np.ndarray, start: np.ndarray, length: np.ndarray
-) -> tuple[np.ndarray, list[str | None], np.ndarray] | None:
-    """Code each string by hashing its bytes: (code per row, text per code, first row per code).
-
-    A text is None where the bytes are not a string the fast path takes (see
-    ``_string_text``); the caller drops those rows. Rows are checked against
-    their group's first row, so a hash collision can only send the block to
-    the slow path (None), never merge two strings.
-    """
-    if len(start) == 0:
-        return np.empty(0, dtype=np.int32), [], np.empty(0, dtype=np.int64)
-    words = max(-(-int(length.max()) // 8), 1)
-    raw = np.where(np.arange(words * 8) < length[:, None], _rows(buf, start, words * 8), 0)
-    packed = np.ascontiguousarray(raw).view(np.uint64)
-    hashes = length.astype(np.uint64)
-    for j in range(words):
-        hashes = hashes * _HASH_MULTIPLIERS[j] + packed[:, j]
-    _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
-    codes = codes.reshape(-1)
-    if not (packed == packed[first[codes]]).all() or \
-            not (length == length[first[codes]]).all():
-        return None
-    texts = [_string_text(raw[i, : length[i]].tobytes()) for i in first.tolist()]
-    return codes.astype(np.int32), texts, first
-
-
-def _units_by_name(
-    buf: np.ndarray, start: np.ndarray, length: np.ndarray,
-    names: tuple[np.ndarray, list[str | None], np.ndarray] | None, literal_after: int,
-) -> tuple[np.ndarray, list[str | None]] | None:
-    """Code the units strings; cheaply when (as always in a recorder's log) each sensor's
-    lines share one units string, by comparing each row with its sensor's first row.
-
-    Rows are compared whole up to the longest string: the bytes past a shorter
-    one are the literal that follows it (``literal_after`` bytes), the same in
-    every row of that length, so equal rows of equal length are equal strings.
-    """
-    if names is None:
-        return None
-    codes, _, first = names
-    if len(start) == 0:
-        return np.empty(0, dtype=np.int32), []
-    width = max(-(-int(length.max()) // 8) * 8, 8)
-    at_first = first[codes]
-    if width - int(length.min()) <= literal_after and (length == length[at_first]).all():
-        raw = np.ascontiguousarray(_rows(buf, start, width)).view(np.uint64)
-        if (raw == raw[at_first]).all():
-            texts = [_string_text(bytes(buf[start[i] : start[i] + length[i]]))
-                     for i in first.tolist()]
-            return codes, texts
-    grouped = _group_strings(buf, start, length)
-    return None if grouped is None else grouped[:2]
-
-
-def _taken(codes: np.ndarray, texts: list[str | None]) -> np.ndarray:
-    """Which rows' strings the fast path takes."""
-    bad = [code for code, text in enumerate(texts) if text is None]
-    return ~np.isin(codes, bad) if bad else np.ones(len(codes), dtype=bool)
-
-
-def _string_text(raw: bytes) -> str | None:
-    """The text of a JSON string body with no quote, backslash (escapes go the general
-    way) or control character, in strict UTF-8 as orjson reads it (lone surrogates
-    refused); None for any other body."""
-    if _STRING_BAD_RE.search(raw):
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
