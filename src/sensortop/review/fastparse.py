@@ -21,6 +21,7 @@ however close, goes to the general path, which is the one judge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,14 +33,15 @@ from sensortop.review.wordscan import decode_timestamps, gather_rows, matches, w
 # Literal bytes between the values, for both separator styles
 # (``json.dumps`` writes ``": "`` and ``", "``; ``orjson.dumps`` writes neither).
 _SPACED = (b'{"ts": "', b'", "sensor": "', b'", "value": ', b', "units": "', b'", "status": "',
-           b'"}', b', "alarm": "')
+           b'"}', b', "alarm": "', b', "error": "')
 _COMPACT = (b'{"ts":"', b'","sensor":"', b'","value":', b',"units":"', b'","status":"',
-            b'"}', b',"alarm":"')
+            b'"}', b',"alarm":"', b',"error":"')
 _TS_WIDTH = 24  # 2026-11-24T14:03:07.512Z
 _MAX_VALUE_WIDTH = 32
 _MAX_UNITS_WIDTH = 32
 _MAX_NAME_WIDTH = 64  # longer sensor ids and units take the slow path
-_PAD = bytes(2 * _MAX_NAME_WIDTH + 64)
+_MAX_ERROR_WIDTH = 128  # and longer error texts (at most stringcodes.MAX_WORDS words)
+_PAD = bytes(_MAX_ERROR_WIDTH + 64)
 _STATUS_BYTES = (b"ok", b"timeout", b"error")  # index is the status code
 _ALARM_BYTES = (b"lolo", b"lo", b"hi", b"hihi")  # index + 1 is the alarm code (0 is normal)
 _STATUS_BY_FIRST = np.full(256, -1, dtype=np.int8)
@@ -68,6 +70,8 @@ class PlainLines:
     last: np.ndarray  # int64 line (within the block) of each name's last plain line
     row_units: np.ndarray  # int32 per plain line: index into ``unit_texts`` (the archiver's)
     unit_texts: list[str | None]
+    errors: np.ndarray  # int32 per plain line: index into ``error_texts``, -1 for none
+    error_texts: list[str | None]
 
 
 def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +108,7 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
     if n == 0 or not block:
         return all_rest(n)
     style = _COMPACT if block.startswith(_COMPACT[0]) else _SPACED
-    lit_ts, lit_sensor, lit_value, lit_units, lit_status, lit_end, lit_alarm = style
+    lit_ts, lit_sensor, lit_value, lit_units, lit_status, lit_end, lit_alarm, lit_error = style
     buf = np.frombuffer(block + _PAD, dtype=np.uint8)
     limit = len(block)
     w = words(buf)
@@ -147,8 +151,14 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         status[rows[~fits]] = -1
         tail_start[rows] = status_start[rows] + len(word) + 1
     ok &= status >= 0
-    # What follows the status: the end of the object, or an alarm state and then the end.
+    # What follows the status: an error text (as the recorder writes it, before any alarm)
+    # and then the end of the object, or an alarm state and then the end.
     tail = np.minimum(tail_start, limit)
+    err_start, err_len = _error_texts(buf, tail, ok & (ends - tail > len(lit_error) + 1),
+                                      lit_error, expect)
+    ok[(err_len == 0) & (err_start > 0)] = False  # no closing quote near: not plain
+    err_rows = np.flatnonzero(err_len)
+    tail[err_rows] = err_start[err_rows] + err_len[err_rows] + 1
     tail_len = ends - tail
     alarm = np.where((tail_len == 1) & (buf[tail] == lit_end[-1]), 0, -1).astype(np.int8)
     longer = np.flatnonzero(ok & (tail_len > 1))
@@ -166,14 +176,19 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
             idx, values = idx[parsed], values[parsed]
         names_ = group_strings(buf, name_start[idx], name_len[idx])
         units_ = units_by_name(buf, units_start[idx], units_len[idx], names_, len(lit_status))
-        if names_ is None or units_ is None:  # a hash collision: the slow path takes all
-            return all_rest(n)
+        with_error = np.flatnonzero(err_len[idx])
+        errors_ = group_strings(buf, err_start[idx[with_error]], err_len[idx[with_error]])
+        if names_ is None or units_ is None or errors_ is None:  # a hash collision: the
+            return all_rest(n)  # slow path takes all
         parsed = taken(*names_[:2]) & taken(*units_)
+        parsed[with_error] &= taken(*errors_[:2])
         if parsed.all():
             break
     else:  # cannot happen (what a string is, is a property of its bytes), but stay exact
         return all_rest(n)
     (codes, names, _), (unit_codes, unit_texts) = names_, units_
+    row_errors = np.full(len(idx), -1, dtype=np.int32)
+    row_errors[with_error] = errors_[0]
     last = np.zeros(len(names), dtype=np.int64)
     np.maximum.at(last, codes, np.arange(len(codes)))  # each name's last row
     return PlainLines(
@@ -189,6 +204,8 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         last=idx[last].astype(np.int64),
         row_units=unit_codes.astype(np.int32),
         unit_texts=unit_texts,
+        errors=row_errors,
+        error_texts=errors_[1],
     )
 
 
@@ -201,7 +218,29 @@ def all_rest(n: int) -> PlainLines:
         sensor=np.empty(0, dtype=np.int32),
         names=[], units=[], rest=np.ones(n, dtype=bool), last=np.empty(0, dtype=np.int64),
         row_units=np.empty(0, dtype=np.int32), unit_texts=[],
+        errors=np.empty(0, dtype=np.int32), error_texts=[],
     )
+
+
+def _error_texts(buf: np.ndarray, tail: np.ndarray, may: np.ndarray, literal: bytes,
+                 expect: Callable[[np.ndarray, bytes], np.ndarray]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(start, length) of the error text after each ``tail`` that starts with ``literal``
+    (the error key) where ``may``; 0 where there is none. A start with a length of 0: the
+    key is there but no closing quote within ``_MAX_ERROR_WIDTH`` (or the text is empty).
+
+    The text ends at the next quote: one escaped inside it leaves a backslash in the
+    text, which ``stringcodes`` refuses.
+    """
+    n = len(tail)
+    start, length = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero(may)
+    rows = rows[expect(tail[rows], literal)]
+    if len(rows):
+        start[rows] = tail[rows] + len(literal)
+        quote = gather_rows(buf, start[rows], _MAX_ERROR_WIDTH + 1) == ord('"')
+        length[rows] = np.where(quote.any(axis=1), quote.argmax(axis=1), 0)
+    return start, length
 
 
 def _decode_values(
