@@ -28,7 +28,7 @@ import numpy as np
 import orjson
 
 from sensortop.review.stringcodes import group_strings, taken, units_by_name
-from sensortop.review.wordscan import decode_timestamps, gather_rows, matches, words
+from sensortop.review.wordscan import LOW_BYTES, decode_timestamps, gather_rows, matches, words
 
 # Literal bytes between the values, for both separator styles
 # (``json.dumps`` writes ``": "`` and ``", "``; ``orjson.dumps`` writes neither).
@@ -52,6 +52,8 @@ _VALUE_FIRST[list(b"-0123456789n")] = True
 # Bytes no value may hold, besides a comma: with none of them a value is one
 # token (a number, null, or a syntax error), never a string or container.
 _NOT_IN_VALUE = (b'"', b"[", b"{")
+_SPACES = np.uint64(0x2020202020202020)
+_COMMA_LAST = np.uint64(ord(",") << 56)
 
 
 @dataclass(slots=True)
@@ -257,9 +259,13 @@ def _decode_values(
     if n == 0:
         return np.empty(0, dtype=np.float64), np.ones(0, dtype=bool)
     width = int(length.max())
-    table = np.full((n, width + 1), ord(","), dtype=np.uint8)
-    table[:, :width] = np.where(np.arange(width) < length[:, None],
-                                gather_rows(buf, start, width), 32)
+    # Each row: the value, spaces, and a comma as its last byte; built a word at a time.
+    w = words(buf)
+    table = np.empty((n, (width + 8) // 8), dtype="<u8")
+    for j in range(table.shape[1]):
+        mask = LOW_BYTES[np.clip(length - 8 * j, 0, 8)]
+        table[:, j] = (w[start + 8 * j] & mask) | (_SPACES & ~mask)
+    table[:, -1] = (table[:, -1] & LOW_BYTES[7]) | _COMMA_LAST
     joined = table.tobytes()[:-1]
     if joined.count(b",") == n - 1 and not any(c in joined for c in _NOT_IN_VALUE):
         try:
@@ -271,7 +277,7 @@ def _decode_values(
     values = np.full(n, np.nan)
     good = np.zeros(n, dtype=bool)
     for i in range(n):
-        row = table[i, :width].tobytes()
+        row = table[i].tobytes()[:width]
         if b"," in row or any(c in row for c in _NOT_IN_VALUE):
             continue
         try:

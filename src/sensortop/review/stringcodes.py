@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from sensortop.review.wordscan import gather_rows
+from sensortop.review.wordscan import LOW_BYTES, words
 
 MAX_WORDS = 16  # strings up to 128 bytes can be coded here
 
@@ -49,18 +49,16 @@ def group_strings(
     """
     if len(start) == 0:
         return np.empty(0, dtype=np.int32), [], np.empty(0, dtype=np.int64)
-    words = max(-(-int(length.max()) // 8), 1)
-    raw = np.where(np.arange(words * 8) < length[:, None], gather_rows(buf, start, words * 8), 0)
-    packed = np.ascontiguousarray(raw).view(np.uint64)
+    packed = _packed(buf, start, length)
     hashes = length.astype(np.uint64)
-    for j in range(words):
+    for j in range(packed.shape[1]):
         hashes = hashes * _HASH_MULTIPLIERS[j] + packed[:, j]
     _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
     codes = codes.reshape(-1)
     if not (packed == packed[first[codes]]).all() or \
             not (length == length[first[codes]]).all():
         return None
-    texts = [_string_text(raw[i, : length[i]].tobytes()) for i in first.tolist()]
+    texts = [_string_text(bytes(buf[start[i] : start[i] + length[i]])) for i in first.tolist()]
     return codes.astype(np.int32), texts, first
 
 
@@ -83,13 +81,26 @@ def units_by_name(
     width = max(-(-int(length.max()) // 8) * 8, 8)
     at_first = first[codes]
     if width - int(length.min()) <= literal_after and (length == length[at_first]).all():
-        raw = np.ascontiguousarray(gather_rows(buf, start, width)).view(np.uint64)
-        if (raw == raw[at_first]).all():
+        w = words(buf)
+        same = np.ones(len(start), dtype=bool)
+        for j in range(0, width, 8):
+            row = w[start + j]
+            same &= row == row[at_first]
+        if same.all():
             texts = [_string_text(bytes(buf[start[i] : start[i] + length[i]]))
                      for i in first.tolist()]
             return codes, texts
     grouped = group_strings(buf, start, length)
     return None if grouped is None else grouped[:2]
+
+
+def _packed(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Each row's string as whole 8-byte words, zero past its end (one word at least)."""
+    w = words(buf)
+    packed = np.empty((len(start), max(-(-int(length.max()) // 8), 1)), dtype=np.uint64)
+    for j in range(packed.shape[1]):
+        packed[:, j] = w[start + 8 * j] & LOW_BYTES[np.clip(length - 8 * j, 0, 8)]
+    return packed
 
 
 def taken(codes: np.ndarray, texts: list[str | None]) -> np.ndarray:

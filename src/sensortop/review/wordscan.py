@@ -14,6 +14,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 _ONES = 0xFFFFFFFFFFFFFFFF
+LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+"""``LOW_BYTES[k]``: a word's low ``k`` bytes set (its first ``k`` bytes in memory)."""
 _TS_WIDTH = 24  # 2026-11-24T14:03:07.512Z: three words
 _TS_WORDS = ("####-##-", "##T##:##", ":##.###Z")  # YYYY-mm- ddTHH:MM :SS.fffZ; # a digit
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
