@@ -98,7 +98,7 @@ def pieces(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Piec
     copied once, by the read itself.
     """
     with os.fdopen(_open_regular(path), "rb", buffering=0) as stream:
-        carry = b""
+        carry: bytes | bytearray = b""
         at_start = start == 0
         skipping = False  # inside an over-long line, looking for its end
         if start:

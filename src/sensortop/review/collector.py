@@ -41,7 +41,7 @@ class Collector:
         return self.codes.setdefault(name, len(self.codes))
 
     def add_block(
-        self, path: Path, block: bytes, first_line: int, unterminated: bool,
+        self, path: Path, block: bytes | bytearray, first_line: int, unterminated: bool,
         starts: np.ndarray, ends: np.ndarray, plain: PlainLines,
     ) -> int:
         """Take one parsed block of whole lines; returns how many lines it had."""
@@ -107,7 +107,7 @@ class Collector:
         self._skip(path, line, "torn" if unterminated else "malformed", too_long())
 
     def _slow_rows(
-        self, path: Path, block: bytes, starts: np.ndarray, ends: np.ndarray,
+        self, path: Path, block: bytes | bytearray, starts: np.ndarray, ends: np.ndarray,
         index: np.ndarray, first_line: int, last_line: int,
         latest: dict[int, tuple[int, str]], latest_error: dict[int, tuple[int, str | None]],
     ) -> list[tuple]:

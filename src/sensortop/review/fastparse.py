@@ -76,7 +76,7 @@ class PlainLines:
     error_texts: list[str | None]
 
 
-def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
+def line_bounds(block: bytes | bytearray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive, ``\\r`` dropped) of each line; the block has no last newline."""
     buf = np.frombuffer(block, dtype=np.uint8)
     newlines = np.flatnonzero(buf == 10)
@@ -91,7 +91,7 @@ def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
+def parse_plain(block: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
     """Parse every line of ``block`` that is in the recorder's layout; flag the rest."""
     n = len(starts)
     long_enough = np.flatnonzero(ends - starts > 60)
@@ -105,7 +105,7 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
     return found
 
 
-def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
+def _parse_rows(block: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
     n = len(starts)
     if n == 0 or not block:
         return all_rest(n)

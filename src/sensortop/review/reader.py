@@ -140,7 +140,7 @@ def _done(result: tuple) -> Future:
     return future
 
 
-def _parse(block: bytes) -> tuple[np.ndarray, np.ndarray, PlainLines]:
+def _parse(block: bytes | bytearray) -> tuple[np.ndarray, np.ndarray, PlainLines]:
     starts, ends = line_bounds(block)
     if len(starts) < _FAST_MIN_LINES:  # the fast path's fixed cost is more than it saves
         return starts, ends, all_rest(len(starts))
