@@ -50,7 +50,7 @@ def matches(w: np.ndarray, pos: np.ndarray, literal: bytes) -> np.ndarray:
     return ok
 
 
-def _masks(shape: str) -> tuple[int, int, int, int]:
+def _masks(shape: str) -> tuple[int, ...]:
     """(separator mask, separator bytes, digit mask, ``0x30`` in each digit byte)."""
     sep_mask = sum(0xFF << (8 * k) for k, c in enumerate(shape) if c != "#")
     sep = sum(ord(c) << (8 * k) for k, c in enumerate(shape) if c != "#")
@@ -59,11 +59,13 @@ def _masks(shape: str) -> tuple[int, int, int, int]:
 
 
 _TS_MASKS = [_masks(shape) for shape in _TS_WORDS]
+_HOUR_MASKS = tuple(m & int(LOW_BYTES[5]) for m in _TS_MASKS[1])  # ddTHH of word 1
+_MINUTE_MASKS = tuple(m & (_ONES ^ int(LOW_BYTES[5])) for m in _TS_MASKS[1])  # :MM of word 1
 _HIGH_NIBBLES = 0xF0F0F0F0F0F0F0F0
 _SIX = 0x0606060606060606
 
 
-def _digits(word: np.ndarray, masks: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _digits(word: np.ndarray, masks: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(separators right and every digit byte a digit, the word less ``'0'`` in each digit
     byte and zero in the others). A digit byte is ``0x30``-``0x39``: its high nibble is 3,
     and still is after adding 6 (no carry crosses a byte once every high nibble is 3)."""
@@ -84,23 +86,47 @@ def _two(d: np.ndarray, at: int) -> np.ndarray:
 
 def decode_timestamps(w: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Epoch seconds from ``YYYY-mm-ddTHH:MM:SS.fffZ`` at each start, and which were valid
-    (years 1-9999, real dates and times; the general path's ``datetime`` agrees)."""
-    ok, d0 = _digits(w[start], _TS_MASKS[0])
-    ok1, d1 = _digits(w[start + 8], _TS_MASKS[1])
-    ok2, d2 = _digits(w[start + 16], _TS_MASKS[2])
-    ok &= ok1 & ok2
+    (years 1-9999, real dates and times; the general path's ``datetime`` agrees).
+
+    A log's lines come in time order, so the date and hour change seldom: they are
+    checked and turned into seconds once for each run of lines that share them
+    (their bytes equal), and only minutes, seconds and milliseconds line by line.
+    """
+    n = len(start)
+    w0, w1, w2 = w[start], w[start + 8], w[start + 16]
+    hour_key = w1 & LOW_BYTES[5]  # ddTHH
+    new_run = np.ones(n, dtype=bool)
+    np.not_equal(w0[1:], w0[:-1], out=new_run[1:])
+    new_run[1:] |= hour_key[1:] != hour_key[:-1]
+    heads = np.flatnonzero(new_run)
+    run = np.cumsum(new_run) - 1
+    hour_start, hour_ok = _hour_starts(w0[heads], w1[heads])
+    ok, d1 = _digits(w1, _MINUTE_MASKS)
+    ok2, d2 = _digits(w2, _TS_MASKS[2])
+    ok &= ok2 & hour_ok[run]
+    minute = _two(d1, 6)
+    second = _two(d2, 1)
+    millis = _two(d2, 4) * 10 + ((d2 >> np.uint64(48)) & np.uint64(0xFF)).astype(np.int64)
+    ok &= (minute < 60) & (second < 60)
+    seconds = hour_start[run] + (minute * 60 + second)
+    # One division of whole milliseconds: correctly rounded, as datetime.timestamp() is.
+    return (seconds * 1000 + millis) / 1000.0, ok
+
+
+def _hour_starts(w0: np.ndarray, w1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch seconds of ``YYYY-mm-ddTHH`` (words 0 and 1 of a time), and which are valid."""
+    ok, d0 = _digits(w0, _TS_MASKS[0])
+    ok1, d1 = _digits(w1, _HOUR_MASKS)
+    ok &= ok1
     year = _two(d0, 0) * 100 + _two(d0, 2)
     month = _two(d0, 5)
     day = _two(d1, 0)
     hour = _two(d1, 3)
-    minute = _two(d1, 6)
-    second = _two(d2, 1)
-    millis = _two(d2, 4) * 10 + ((d2 >> np.uint64(48)) & np.uint64(0xFF)).astype(np.int64)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
     dim = _DAYS_IN_MONTH[np.where(month_ok, month, 1)] + ((month == 2) & leap)
     ok &= (year >= 1) & month_ok & (day >= 1) & (day <= dim)  # year 0: datetime refuses it too
-    ok &= (hour < 24) & (minute < 60) & (second < 60)
+    ok &= hour < 24
     # Days from the civil date (H. Hinnant's algorithm), valid for years >= 0.
     y = year - (month <= 2)
     era = y // 400
@@ -108,6 +134,4 @@ def decode_timestamps(w: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.
     doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     days = era * 146097 + doe - 719468
-    seconds = days * 86400 + (hour * 3600 + minute * 60 + second)
-    # One division of whole milliseconds: correctly rounded, as datetime.timestamp() is.
-    return (seconds * 1000 + millis) / 1000.0, ok
+    return days * 86400 + hour * 3600, ok
