@@ -28,7 +28,14 @@ import numpy as np
 import orjson
 
 from sensortop.review.stringcodes import group_strings, taken, units_by_name
-from sensortop.review.wordscan import LOW_BYTES, decode_timestamps, gather_rows, matches, words
+from sensortop.review.wordscan import (
+    LOW_BYTES,
+    decode_timestamps,
+    find_byte,
+    gather_rows,
+    matches,
+    words,
+)
 
 # Literal bytes between the values, for both separator styles
 # (``json.dumps`` writes ``": "`` and ``", "``; ``orjson.dumps`` writes neither).
@@ -119,14 +126,15 @@ def _parse_rows(block: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) 
         return matches(w, pos, literal)
 
     def length_until(pos: np.ndarray, literal: bytes, width: int) -> np.ndarray:
-        """Bytes from ``pos`` to the next ``literal`` within ``width``; -1 if none.
+        """Bytes from ``pos`` to ``literal`` at its first byte within ``width``; -1 if none.
 
-        A ``\\"`` inside a string could fake the literal, but a field holding a
-        backslash is refused later anyway (a string by ``stringcodes``, a number by orjson).
+        A ``\\"`` inside a string could fake the end, but a field holding a backslash
+        is refused later anyway (a string by ``stringcodes``, a number by orjson).
         """
-        size = width + len(literal)
-        window = gather_rows(buf, pos, size).view(f"S{size}").ravel()
-        return np.char.find(window, literal)
+        length = find_byte(w, pos, literal[0], width + 1)
+        rows = np.flatnonzero(length >= 0)
+        length[rows[~expect(pos[rows] + length[rows], literal)]] = -1
+        return length
 
     ok = ends - starts > 60
     ts_start = np.minimum(starts, limit) + len(lit_ts)

@@ -50,6 +50,30 @@ def matches(w: np.ndarray, pos: np.ndarray, literal: bytes) -> np.ndarray:
     return ok
 
 
+def find_byte(w: np.ndarray, pos: np.ndarray, byte: int, width: int) -> np.ndarray:
+    """Offset of the first ``byte`` at or after each ``pos`` within ``width`` bytes, else -1.
+
+    A word at a time for the rows not yet found: a byte equal to ``byte`` is a zero
+    byte of ``word ^ pattern``, and the lowest bit set by the zero-byte test
+    ``(x - 0x01..) & ~x & 0x80..`` is in the first one (a borrow only runs upwards).
+    """
+    found = np.full(len(pos), -1, dtype=np.int64)
+    rows = np.arange(len(pos))
+    pattern = np.uint64(byte * 0x0101010101010101)
+    for at in range(0, width, 8):
+        x = w[pos[rows] + at] ^ pattern
+        z = (x - np.uint64(0x0101010101010101)) & ~x & np.uint64(0x8080808080808080)
+        hit = z != 0
+        z = z[hit]
+        lowest = (z & (~z + np.uint64(1))).astype(np.float64)  # a power of two: exact
+        found[rows[hit]] = at + (np.log2(lowest).astype(np.int64) >> 3)
+        rows = rows[~hit]
+        if len(rows) == 0:
+            break
+    found[found >= width] = -1
+    return found
+
+
 def _masks(shape: str) -> tuple[int, ...]:
     """(separator mask, separator bytes, digit mask, ``0x30`` in each digit byte)."""
     sep_mask = sum(0xFF << (8 * k) for k, c in enumerate(shape) if c != "#")
