@@ -190,7 +190,9 @@ class Collector:
         if not keep.all():
             ts, value, status, alarm, sensor = (a[keep] for a in (ts, value, status, alarm,
                                                                   sensor))
-        order = np.argsort(sensor, kind="stable")
+        # Small codes sort by radix (stable, so the same order): much faster than int32.
+        small = np.uint8 if len(names) <= 1 << 8 else np.int16 if len(names) < 1 << 15 else None
+        order = np.argsort(sensor if small is None else sensor.astype(small), kind="stable")
         bounds = np.searchsorted(sensor[order], np.arange(len(names) + 1))
         for code, name in enumerate(names):
             rows = order[bounds[code] : bounds[code + 1]]
