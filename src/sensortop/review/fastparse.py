@@ -5,12 +5,15 @@ recorder always writes the same shape::
 
     {"ts": "2026-11-24T14:03:07.512Z", "sensor": "x", "value": 1.5, "units": "°C", "status": "ok"}
 
-so a whole block of such lines can be cut into columns with numpy: line and
-quote positions from the byte buffer, the fixed-width timestamp decoded with
-integer arithmetic, the numbers handed to one ``orjson.loads`` call. Lines in
-any other shape (an ``error`` or ``alarm`` field, another key order, garbage,
-a torn line) are flagged for the slower per-record path in ``lineparse``; this
-module never decides that a line is bad, only that it is not plain.
+(with ``, "error": "..."`` and then ``, "alarm": "hi"`` after the status where
+set), so a whole block of such lines can be cut into columns with numpy: line
+positions from the byte buffer, fields and literals checked on 8-byte words
+(``wordscan``), the fixed-width timestamp decoded with integer arithmetic, the
+strings coded by hash (``stringcodes``), the numbers handed to one
+``orjson.loads`` call. Lines in any other shape (another key order, an escape,
+garbage, a torn line) are flagged for the slower per-record path in
+``lineparse``; this module never decides that a line is bad, only that it is
+not plain.
 
 A line it does take must be one the general path (``orjson`` per line, then
 ``lineparse.parse_record``) also takes, with the same values to the bit: so it
