@@ -126,12 +126,13 @@ def _check_fast_agrees(block: bytes) -> int:
     Returns how many lines the fast path took."""
     starts, ends, plain = _fast(block)
     names = np.array(plain.names, dtype=object)
+    errors = np.array([*plain.error_texts, None], dtype=object)
     for k, at in enumerate(plain.line.tolist()):
         text = block[starts[at] : ends[at]]
         general = parse_line(text)
         assert not isinstance(general, str), (text, general)
         ts, value, status, alarm, sensor, _, error = general
-        assert error is None
+        assert errors[plain.errors[k]] == error, (text, errors[plain.errors[k]], error)
         assert _same_number(plain.ts[k], ts), (text, plain.ts[k], ts)
         assert _same_number(plain.value[k], value), (text, plain.value[k], value)
         assert (plain.status[k], plain.alarm[k], names[plain.sensor[k]]) == \
@@ -153,7 +154,7 @@ def test_fast_path_takes_only_what_the_general_path_takes_alike(lines: list[byte
 
 @settings(derandomize=True, max_examples=200, deadline=None)
 @given(st.lists(readings(), min_size=1, max_size=20), st.floats(1.7e9, 1.9e9))
-def test_recorder_lines_take_the_fast_path_unless_escaped_or_with_an_error(
+def test_recorder_lines_take_the_fast_path_unless_escaped_or_too_long(
         batch: list[Reading], ts: float) -> None:
     """The fast path is not only safe but used: every plain recorder line is its."""
     batch = [Reading(ts + i, r.sensor, r.value, r.units, r.status, r.error, r.alarm)
@@ -162,7 +163,8 @@ def test_recorder_lines_take_the_fast_path_unless_escaped_or_with_an_error(
     starts, ends, plain = _fast(block)
     for at, reading in enumerate(batch):
         text = block[starts[at] : ends[at]]
-        general_only = (b"\\" in text or bool(reading.error)
+        error = (reading.error or "").encode()
+        general_only = (b"\\" in text or len(error) > 128
                         or len(reading.sensor.encode()) > 64 or len(reading.units.encode()) > 32)
         assert bool(plain.rest[at]) == general_only, text
     assert _check_fast_agrees(block) == len(batch) - int(plain.rest.sum())

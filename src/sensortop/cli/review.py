@@ -18,18 +18,20 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sensortop.cli.progress import ProgressBar
 from sensortop.logs.archive_names import ARCHIVE_SUFFIX
 from sensortop.review.blocks import LogPathError, log_files
 from sensortop.review.formatting import alarm_text, duration, number, short_time
-from sensortop.review.journal import Journal
 from sensortop.review.logdata import LogData
 from sensortop.review.reader import read_logs
 from sensortop.review.safetext import printable
 from sensortop.review.summary import SensorSummary, summarise
 from sensortop.review.timespec import TimeSpecError, parse_time_spec
+
+if TYPE_CHECKING:  # the alarm journal's reader is not needed to review readings
+    from sensortop.review.journal import Journal
 
 JSON_VERSION = 1
 PROGRESS_MIN_BYTES = 32 << 20  # smaller inputs read too fast for a bar to help

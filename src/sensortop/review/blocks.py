@@ -71,7 +71,7 @@ class Piece:
 
     kind: str
     consumed: int  # bytes of the file read for this piece
-    block: bytes = b""
+    block: bytes | bytearray = b""
     unterminated: bool = False  # the last line has no newline: it may be torn
 
 
@@ -91,21 +91,29 @@ def _open_regular(path: Path) -> int:
 def pieces(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Piece]:
     """Blocks of whole lines of ``path`` (of bytes ``start`` to ``stop``, both at line
     starts). A line longer than ``MAX_LINE_BYTES`` is passed over chunk by chunk (never
-    held whole) and stands as one skipped line."""
+    held whole) and stands as one skipped line.
+
+    Each block is read into a buffer of its own, after the part line the block
+    before left over, and cut at its last newline in place: its bytes are
+    copied once, by the read itself.
+    """
     with os.fdopen(_open_regular(path), "rb", buffering=0) as stream:
-        carry = b""
+        carry: bytes | bytearray = b""
         at_start = start == 0
         skipping = False  # inside an over-long line, looking for its end
         if start:
             stream.seek(start)
         left = stop - start if stop is not None else None
         while True:
-            chunk = stream.read(BLOCK_SIZE if left is None else min(BLOCK_SIZE, left))
+            data = bytearray(len(carry) + (BLOCK_SIZE if left is None else min(BLOCK_SIZE, left)))
+            data[: len(carry)] = carry
+            read = stream.readinto(memoryview(data)[len(carry) :]) or 0
+            del data[len(carry) + read :]
             if left is not None:
-                left -= len(chunk)
-            read, eof = len(chunk), not chunk
+                left -= read
+            eof = not read
             if skipping:
-                cut = chunk.find(b"\n")
+                cut = data.find(b"\n")
                 if not eof and cut < 0:
                     yield Piece("more", read)
                     continue
@@ -113,11 +121,10 @@ def pieces(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Piec
                 yield Piece("long", cut + 1 if not eof else 0, unterminated=eof)
                 if eof:
                     return
-                chunk = chunk[cut + 1 :]
                 read -= cut + 1
-            data = carry + chunk
+                del data[: cut + 1]
             if at_start and data.startswith(b"\xef\xbb\xbf"):
-                data = data[3:]
+                del data[:3]
             at_start = False
             if eof:
                 if data:  # the last line has no newline: it may be torn
@@ -129,5 +136,6 @@ def pieces(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Piec
                 carry = b"" if skipping else data
                 yield Piece("more", read)
                 continue
-            block, carry = data[:cut], data[cut + 1 :]
-            yield Piece("lines", read, block)
+            carry = bytes(data[cut + 1 :])
+            del data[cut:]
+            yield Piece("lines", read, data)

@@ -5,12 +5,15 @@ recorder always writes the same shape::
 
     {"ts": "2026-11-24T14:03:07.512Z", "sensor": "x", "value": 1.5, "units": "°C", "status": "ok"}
 
-so a whole block of such lines can be cut into columns with numpy: line and
-quote positions from the byte buffer, the fixed-width timestamp decoded with
-integer arithmetic, the numbers handed to one ``orjson.loads`` call. Lines in
-any other shape (an ``error`` or ``alarm`` field, another key order, garbage,
-a torn line) are flagged for the slower per-record path in ``lineparse``; this
-module never decides that a line is bad, only that it is not plain.
+(with ``, "error": "..."`` and then ``, "alarm": "hi"`` after the status where
+set), so a whole block of such lines can be cut into columns with numpy: line
+positions from the byte buffer, fields and literals checked on 8-byte words
+(``wordscan``), the fixed-width timestamp decoded with integer arithmetic, the
+strings coded by hash (``stringcodes``), the numbers handed to one
+``orjson.loads`` call. Lines in any other shape (another key order, an escape,
+garbage, a torn line) are flagged for the slower per-record path in
+``lineparse``; this module never decides that a line is bad, only that it is
+not plain.
 
 A line it does take must be one the general path (``orjson`` per line, then
 ``lineparse.parse_record``) also takes, with the same values to the bit: so it
@@ -21,24 +24,34 @@ however close, goes to the general path, which is the one judge.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import orjson
-from numpy.lib.stride_tricks import sliding_window_view
+
+from sensortop.review.stringcodes import group_strings, taken, units_by_name
+from sensortop.review.wordscan import (
+    LOW_BYTES,
+    decode_timestamps,
+    find_byte,
+    gather_rows,
+    matches,
+    words,
+)
 
 # Literal bytes between the values, for both separator styles
 # (``json.dumps`` writes ``": "`` and ``", "``; ``orjson.dumps`` writes neither).
 _SPACED = (b'{"ts": "', b'", "sensor": "', b'", "value": ', b', "units": "', b'", "status": "',
-           b'"}', b', "alarm": "')
+           b'"}', b', "alarm": "', b', "error": "')
 _COMPACT = (b'{"ts":"', b'","sensor":"', b'","value":', b',"units":"', b'","status":"',
-            b'"}', b',"alarm":"')
+            b'"}', b',"alarm":"', b',"error":"')
 _TS_WIDTH = 24  # 2026-11-24T14:03:07.512Z
 _MAX_VALUE_WIDTH = 32
 _MAX_UNITS_WIDTH = 32
 _MAX_NAME_WIDTH = 64  # longer sensor ids and units take the slow path
-_PAD = bytes(2 * _MAX_NAME_WIDTH + 64)
+_MAX_ERROR_WIDTH = 128  # and longer error texts (at most stringcodes.MAX_WORDS words)
+_PAD = bytes(_MAX_ERROR_WIDTH + 64)
 _STATUS_BYTES = (b"ok", b"timeout", b"error")  # index is the status code
 _ALARM_BYTES = (b"lolo", b"lo", b"hi", b"hihi")  # index + 1 is the alarm code (0 is normal)
 _STATUS_BY_FIRST = np.full(256, -1, dtype=np.int8)
@@ -46,32 +59,11 @@ for _code, _word in enumerate(_STATUS_BYTES):
     _STATUS_BY_FIRST[_word[0]] = _code
 _VALUE_FIRST = np.zeros(256, dtype=bool)
 _VALUE_FIRST[list(b"-0123456789n")] = True
-_DIGIT_COLUMNS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22])
-_SEPARATORS = {4: ord("-"), 7: ord("-"), 10: ord("T"), 13: ord(":"), 16: ord(":"),
-               19: ord("."), 23: ord("Z")}
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-# Bytes a string may not hold on the fast path: a quote, a backslash (escapes go the
-# general way), a control character (JSON forbids them raw).
-_STRING_BAD_RE = re.compile(rb'[\x00-\x1f"\\]')
 # Bytes no value may hold, besides a comma: with none of them a value is one
 # token (a number, null, or a syntax error), never a string or container.
 _NOT_IN_VALUE = (b'"', b"[", b"{")
-
-
-def _odd_multipliers(n: int, seed: int = 20261124) -> np.ndarray:
-    """Fixed odd 64-bit multipliers (splitmix64): importing numpy.random would cost
-    ``review``'s start-up 10 ms for this alone."""
-    out, state = [], seed
-    for _ in range(n):
-        state = (state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-        out.append((z ^ (z >> 31)) | 1)
-    return np.array(out, dtype=np.uint64)
-
-
-_HASH_MULTIPLIERS = _odd_multipliers(_MAX_NAME_WIDTH)
+_SPACES = np.uint64(0x2020202020202020)
+_COMMA_LAST = np.uint64(ord(",") << 56)
 
 
 @dataclass(slots=True)
@@ -90,9 +82,11 @@ class PlainLines:
     last: np.ndarray  # int64 line (within the block) of each name's last plain line
     row_units: np.ndarray  # int32 per plain line: index into ``unit_texts`` (the archiver's)
     unit_texts: list[str | None]
+    errors: np.ndarray  # int32 per plain line: index into ``error_texts``, -1 for none
+    error_texts: list[str | None]
 
 
-def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
+def line_bounds(block: bytes | bytearray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive, ``\\r`` dropped) of each line; the block has no last newline."""
     buf = np.frombuffer(block, dtype=np.uint8)
     newlines = np.flatnonzero(buf == 10)
@@ -107,7 +101,7 @@ def line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
+def parse_plain(block: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
     """Parse every line of ``block`` that is in the recorder's layout; flag the rest."""
     n = len(starts)
     long_enough = np.flatnonzero(ends - starts > 60)
@@ -121,31 +115,34 @@ def parse_plain(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
     return found
 
 
-def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
+def _parse_rows(block: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) -> PlainLines:
     n = len(starts)
     if n == 0 or not block:
         return all_rest(n)
     style = _COMPACT if block.startswith(_COMPACT[0]) else _SPACED
-    lit_ts, lit_sensor, lit_value, lit_units, lit_status, lit_end, lit_alarm = style
+    lit_ts, lit_sensor, lit_value, lit_units, lit_status, lit_end, lit_alarm, lit_error = style
     buf = np.frombuffer(block + _PAD, dtype=np.uint8)
     limit = len(block)
+    w = words(buf)
 
     def expect(pos: np.ndarray, literal: bytes) -> np.ndarray:
-        return _rows(buf, pos, len(literal)).view(f"S{len(literal)}").ravel() == literal
+        return matches(w, pos, literal)
 
     def length_until(pos: np.ndarray, literal: bytes, width: int) -> np.ndarray:
-        """Bytes from ``pos`` to the next ``literal`` within ``width``; -1 if none.
+        """Bytes from ``pos`` to ``literal`` at its first byte within ``width``; -1 if none.
 
-        A ``\\"`` inside a string could fake the literal, but a field holding a
-        backslash is refused later anyway (a string by ``_STRING_BAD_RE``, a number by orjson).
+        A ``\\"`` inside a string could fake the end, but a field holding a backslash
+        is refused later anyway (a string by ``stringcodes``, a number by orjson).
         """
-        window = _rows(buf, pos, width + len(literal)).view(f"S{width + len(literal)}").ravel()
-        return np.char.find(window, literal)
+        length = find_byte(w, pos, literal[0], width + 1)
+        rows = np.flatnonzero(length >= 0)
+        length[rows[~expect(pos[rows] + length[rows], literal)]] = -1
+        return length
 
     ok = ends - starts > 60
     ts_start = np.minimum(starts, limit) + len(lit_ts)
     ok &= expect(starts, lit_ts)
-    ts, ts_ok = _decode_timestamps(buf, ts_start)
+    ts, ts_ok = decode_timestamps(w, ts_start)
     ok &= ts_ok & expect(ts_start + _TS_WIDTH, lit_sensor)
     name_start = np.minimum(ts_start + _TS_WIDTH + len(lit_sensor), limit)
     name_len = length_until(name_start, lit_value, _MAX_NAME_WIDTH)
@@ -167,8 +164,14 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         status[rows[~fits]] = -1
         tail_start[rows] = status_start[rows] + len(word) + 1
     ok &= status >= 0
-    # What follows the status: the end of the object, or an alarm state and then the end.
+    # What follows the status: an error text (as the recorder writes it, before any alarm)
+    # and then the end of the object, or an alarm state and then the end.
     tail = np.minimum(tail_start, limit)
+    err_start, err_len = _error_texts(buf, tail, ok & (ends - tail > len(lit_error) + 1),
+                                      lit_error, expect)
+    ok[(err_len == 0) & (err_start > 0)] = False  # no closing quote near: not plain
+    err_rows = np.flatnonzero(err_len)
+    tail[err_rows] = err_start[err_rows] + err_len[err_rows] + 1
     tail_len = ends - tail
     alarm = np.where((tail_len == 1) & (buf[tail] == lit_end[-1]), 0, -1).astype(np.int8)
     longer = np.flatnonzero(ok & (tail_len > 1))
@@ -184,16 +187,21 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         if not parsed.all():
             ok[idx[~parsed]] = False
             idx, values = idx[parsed], values[parsed]
-        names_ = _group_strings(buf, name_start[idx], name_len[idx])
-        units_ = _units_by_name(buf, units_start[idx], units_len[idx], names_, len(lit_status))
-        if names_ is None or units_ is None:  # a hash collision: the slow path takes all
-            return all_rest(n)
-        parsed = _taken(*names_[:2]) & _taken(*units_)
+        names_ = group_strings(buf, name_start[idx], name_len[idx])
+        units_ = units_by_name(buf, units_start[idx], units_len[idx], names_, len(lit_status))
+        with_error = np.flatnonzero(err_len[idx])
+        errors_ = group_strings(buf, err_start[idx[with_error]], err_len[idx[with_error]])
+        if names_ is None or units_ is None or errors_ is None:  # a hash collision: the
+            return all_rest(n)  # slow path takes all
+        parsed = taken(*names_[:2]) & taken(*units_)
+        parsed[with_error] &= taken(*errors_[:2])
         if parsed.all():
             break
     else:  # cannot happen (what a string is, is a property of its bytes), but stay exact
         return all_rest(n)
     (codes, names, _), (unit_codes, unit_texts) = names_, units_
+    row_errors = np.full(len(idx), -1, dtype=np.int32)
+    row_errors[with_error] = errors_[0]
     last = np.zeros(len(names), dtype=np.int64)
     np.maximum.at(last, codes, np.arange(len(codes)))  # each name's last row
     return PlainLines(
@@ -209,6 +217,8 @@ def _parse_rows(block: bytes, starts: np.ndarray, ends: np.ndarray) -> PlainLine
         last=idx[last].astype(np.int64),
         row_units=unit_codes.astype(np.int32),
         unit_texts=unit_texts,
+        errors=row_errors,
+        error_texts=errors_[1],
     )
 
 
@@ -221,45 +231,29 @@ def all_rest(n: int) -> PlainLines:
         sensor=np.empty(0, dtype=np.int32),
         names=[], units=[], rest=np.ones(n, dtype=bool), last=np.empty(0, dtype=np.int64),
         row_units=np.empty(0, dtype=np.int32), unit_texts=[],
+        errors=np.empty(0, dtype=np.int32), error_texts=[],
     )
 
 
-def _rows(buf: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes from each start, one row each (a gather of rows, not of bytes)."""
-    return sliding_window_view(buf, width)[start]
+def _error_texts(buf: np.ndarray, tail: np.ndarray, may: np.ndarray, literal: bytes,
+                 expect: Callable[[np.ndarray, bytes], np.ndarray]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(start, length) of the error text after each ``tail`` that starts with ``literal``
+    (the error key) where ``may``; 0 where there is none. A start with a length of 0: the
+    key is there but no closing quote within ``_MAX_ERROR_WIDTH`` (or the text is empty).
 
-
-def _decode_timestamps(buf: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Epoch seconds from ``YYYY-mm-ddTHH:MM:SS.fffZ`` at each start, and which were valid."""
-    raw = _rows(buf, start, _TS_WIDTH)
-    ok = np.ones(len(start), dtype=bool)
-    for column, char in _SEPARATORS.items():
-        ok &= raw[:, column] == char
-    digits = raw[:, _DIGIT_COLUMNS].astype(np.int32) - 48
-    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
-    d = digits.T
-    year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]
-    month = d[4] * 10 + d[5]
-    day = d[6] * 10 + d[7]
-    hour = d[8] * 10 + d[9]
-    minute = d[10] * 10 + d[11]
-    second = d[12] * 10 + d[13]
-    millis = d[14] * 100 + d[15] * 10 + d[16]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_ok = (month >= 1) & (month <= 12)
-    dim = _DAYS_IN_MONTH[np.where(month_ok, month, 1)] + ((month == 2) & leap)
-    ok &= (year >= 1) & month_ok & (day >= 1) & (day <= dim)  # year 0: datetime refuses it too
-    ok &= (hour < 24) & (minute < 60) & (second < 60)
-    # Days from the civil date (H. Hinnant's algorithm), valid for years >= 0.
-    y = year - (month <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    days = era * 146097 + doe - 719468
-    seconds = days.astype(np.int64) * 86400 + (hour * 3600 + minute * 60 + second)
-    # One division of whole milliseconds: correctly rounded, as datetime.timestamp() is.
-    return (seconds * 1000 + millis) / 1000.0, ok
+    The text ends at the next quote: one escaped inside it leaves a backslash in the
+    text, which ``stringcodes`` refuses.
+    """
+    n = len(tail)
+    start, length = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero(may)
+    rows = rows[expect(tail[rows], literal)]
+    if len(rows):
+        start[rows] = tail[rows] + len(literal)
+        quote = gather_rows(buf, start[rows], _MAX_ERROR_WIDTH + 1) == ord('"')
+        length[rows] = np.where(quote.any(axis=1), quote.argmax(axis=1), 0)
+    return start, length
 
 
 def _decode_values(
@@ -276,8 +270,13 @@ def _decode_values(
     if n == 0:
         return np.empty(0, dtype=np.float64), np.ones(0, dtype=bool)
     width = int(length.max())
-    table = np.full((n, width + 1), ord(","), dtype=np.uint8)
-    table[:, :width] = np.where(np.arange(width) < length[:, None], _rows(buf, start, width), 32)
+    # Each row: the value, spaces, and a comma as its last byte; built a word at a time.
+    w = words(buf)
+    table = np.empty((n, (width + 8) // 8), dtype="<u8")
+    for j in range(table.shape[1]):
+        mask = LOW_BYTES[np.clip(length - 8 * j, 0, 8)]
+        table[:, j] = (w[start + 8 * j] & mask) | (_SPACES & ~mask)
+    table[:, -1] = (table[:, -1] & LOW_BYTES[7]) | _COMMA_LAST
     joined = table.tobytes()[:-1]
     if joined.count(b",") == n - 1 and not any(c in joined for c in _NOT_IN_VALUE):
         try:
@@ -289,7 +288,7 @@ def _decode_values(
     values = np.full(n, np.nan)
     good = np.zeros(n, dtype=bool)
     for i in range(n):
-        row = table[i, :width].tobytes()
+        row = table[i].tobytes()[:width]
         if b"," in row or any(c in row for c in _NOT_IN_VALUE):
             continue
         try:
@@ -302,74 +301,3 @@ def _decode_values(
     return values, good
 
 
-def _group_strings(
-    buf: np.ndarray, start: np.ndarray, length: np.ndarray
-) -> tuple[np.ndarray, list[str | None], np.ndarray] | None:
-    """Code each string by hashing its bytes: (code per row, text per code, first row per code).
-
-    A text is None where the bytes are not a string the fast path takes (see
-    ``_string_text``); the caller drops those rows. Rows are checked against
-    their group's first row, so a hash collision can only send the block to
-    the slow path (None), never merge two strings.
-    """
-    if len(start) == 0:
-        return np.empty(0, dtype=np.int32), [], np.empty(0, dtype=np.int64)
-    words = max(-(-int(length.max()) // 8), 1)
-    raw = np.where(np.arange(words * 8) < length[:, None], _rows(buf, start, words * 8), 0)
-    packed = np.ascontiguousarray(raw).view(np.uint64)
-    hashes = length.astype(np.uint64)
-    for j in range(words):
-        hashes = hashes * _HASH_MULTIPLIERS[j] + packed[:, j]
-    _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
-    codes = codes.reshape(-1)
-    if not (packed == packed[first[codes]]).all() or \
-            not (length == length[first[codes]]).all():
-        return None
-    texts = [_string_text(raw[i, : length[i]].tobytes()) for i in first.tolist()]
-    return codes.astype(np.int32), texts, first
-
-
-def _units_by_name(
-    buf: np.ndarray, start: np.ndarray, length: np.ndarray,
-    names: tuple[np.ndarray, list[str | None], np.ndarray] | None, literal_after: int,
-) -> tuple[np.ndarray, list[str | None]] | None:
-    """Code the units strings; cheaply when (as always in a recorder's log) each sensor's
-    lines share one units string, by comparing each row with its sensor's first row.
-
-    Rows are compared whole up to the longest string: the bytes past a shorter
-    one are the literal that follows it (``literal_after`` bytes), the same in
-    every row of that length, so equal rows of equal length are equal strings.
-    """
-    if names is None:
-        return None
-    codes, _, first = names
-    if len(start) == 0:
-        return np.empty(0, dtype=np.int32), []
-    width = max(-(-int(length.max()) // 8) * 8, 8)
-    at_first = first[codes]
-    if width - int(length.min()) <= literal_after and (length == length[at_first]).all():
-        raw = np.ascontiguousarray(_rows(buf, start, width)).view(np.uint64)
-        if (raw == raw[at_first]).all():
-            texts = [_string_text(bytes(buf[start[i] : start[i] + length[i]]))
-                     for i in first.tolist()]
-            return codes, texts
-    grouped = _group_strings(buf, start, length)
-    return None if grouped is None else grouped[:2]
-
-
-def _taken(codes: np.ndarray, texts: list[str | None]) -> np.ndarray:
-    """Which rows' strings the fast path takes."""
-    bad = [code for code, text in enumerate(texts) if text is None]
-    return ~np.isin(codes, bad) if bad else np.ones(len(codes), dtype=bool)
-
-
-def _string_text(raw: bytes) -> str | None:
-    """The text of a JSON string body with no quote, backslash (escapes go the general
-    way) or control character, in strict UTF-8 as orjson reads it (lone surrogates
-    refused); None for any other body."""
-    if _STRING_BAD_RE.search(raw):
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None

@@ -106,7 +106,7 @@ def read_journal(paths: Iterable[Path | str]) -> Journal:
                              too_long())
                 line += 1
             elif piece.kind == "lines":
-                texts = piece.block.split(b"\n")
+                texts: list[bytes | bytearray] = list(piece.block.split(b"\n"))
                 for at, text in enumerate(texts):
                     last = piece.unterminated and at == len(texts) - 1
                     _take(journal, path, line + at, text, last, run)
@@ -115,7 +115,8 @@ def read_journal(paths: Iterable[Path | str]) -> Journal:
     return journal
 
 
-def _take(journal: Journal, path: Path, line: int, text: bytes, last: bool, run: int) -> None:
+def _take(journal: Journal, path: Path, line: int, text: bytes | bytearray, last: bool,
+          run: int) -> None:
     if not text.strip():
         return
     if len(text) > MAX_LINE_BYTES:  # a block may hold one whole: the reader's limit still holds

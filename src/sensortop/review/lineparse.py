@@ -38,14 +38,14 @@ class _Undecodable:
         self.reason = reason
 
 
-def _loads(text: bytes) -> object:
+def _loads(text: bytes | bytearray) -> object:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         return _Undecodable(f"not JSON ({exc.msg})")
 
 
-def judge_line(text: bytes) -> tuple[Record | str, bool]:
+def judge_line(text: bytes | bytearray) -> tuple[Record | str, bool]:
     """:func:`parse_line`'s answer, and whether the line decoded to a JSON object.
 
     A cut-off last line never decodes to an object, so only such a line can be torn.

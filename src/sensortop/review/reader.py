@@ -3,7 +3,7 @@
 This module only runs the pipeline. Files are read in blocks of whole lines
 (``blocks``). Each block goes first through the vectorised parser
 (``fastparse``) for lines in the recorder's own layout; the few left over
-(lines with an ``error`` field, other layouts) take the general path
+(other layouts, escapes, long fields) take the general path
 (``lineparse``), which is the judge of what a reading is. The ``Collector``
 merges both into :class:`LogData`. A line that is not a reading is skipped and
 counted, with its file and line number: a torn last line after a crash is
@@ -140,7 +140,7 @@ def _done(result: tuple) -> Future:
     return future
 
 
-def _parse(block: bytes) -> tuple[np.ndarray, np.ndarray, PlainLines]:
+def _parse(block: bytes | bytearray) -> tuple[np.ndarray, np.ndarray, PlainLines]:
     starts, ends = line_bounds(block)
     if len(starts) < _FAST_MIN_LINES:  # the fast path's fixed cost is more than it saves
         return starts, ends, all_rest(len(starts))
