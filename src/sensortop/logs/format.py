@@ -41,7 +41,7 @@ def format_ts(ts: float) -> str:
     Rounding, not truncation, so a time parsed back from a log line (whose
     binary float may sit a hair below the millisecond) formats to the same text.
     """
-    second, ms = divmod(int(ts * 1000 + 0.5), 1000)
+    second, ms = divmod(int((ts * 1000 + 0.5) // 1), 1000)  # floor: before 1970 too
     return _prefix(second) + _MILLIS[ms]
 
 
@@ -77,10 +77,10 @@ def encode_lines(readings: Iterable[Reading]) -> bytes:
     normal = AlarmState.NORMAL
     ok = Status.OK
     ok_text = status_text[ok]
-    last_second = -1
+    last_second: int | None = None  # not -1: that is a real second (1969-12-31 23:59:59)
     prefix = ""
     for r in readings:
-        second, ms = divmod(int(r.ts * 1000 + 0.5), 1000)  # nearest millisecond
+        second, ms = divmod(int((r.ts * 1000 + 0.5) // 1), 1000)  # nearest millisecond
         if second != last_second:
             prefix = _prefix(second)
             last_second = second
