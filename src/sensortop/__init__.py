@@ -1,3 +1,3 @@
 """sensortop: a terminal dashboard for lab and process-plant sensors."""
 
-__version__ = "0.1.0"
+__version__ = "0.3.0"

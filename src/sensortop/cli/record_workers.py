@@ -9,7 +9,9 @@ died, what it cost; a run in which a worker died exits 1.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -37,6 +39,10 @@ async def record_workers(config: Config, log_dir: Path | None, duration: float |
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     install_stop(loop, stop)
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGHUP, lambda: print(
+            "\rSIGHUP: a reload needs a restart with --workers; still recording as started",
+            file=out, flush=True))
     started = time.monotonic()
     folder = Path(log_dir) if log_dir is not None else config.monitor.log_dir
     recorder = Recorder(folder, rotate_bytes=int(config.monitor.rotate_mb * 1024 * 1024))
