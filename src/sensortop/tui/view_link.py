@@ -29,7 +29,7 @@ from sensortop.tui.sampling import SamplingLink
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.5
 """How often the follower looks for new lines: with the recorder's 250 ms flushes and
 a frame per poll that brought some, a reading is on screen within half a second of
 being flushed."""
