@@ -8,11 +8,12 @@ frames often the same statistics: ``LineCache`` says which lines differ, so the
 panel refreshes only those (``refresh(region)``), and keeps each line's strip for
 as long as its text, spans, width and style stay the same.
 
-A line in one style from end to end (a sparkline row, the statistics) is most of
-what changes each frame; Textual's general text layout (wrap, align, a style
-resolved per span) cost most of a repaint. Such a line becomes one segment whose
-style Textual itself worked out once, for that style name and row, on a probe
-line: the strip is the same as Textual's own (tests/test_tui_line_cache.py).
+A line that fits and whose styled runs lie side by side (a sparkline row, the
+value, the statistics) is most of what changes each frame; Textual's general text
+layout (wrap, align, a style resolved per span) cost most of a repaint. Such a
+line becomes a segment per run, each in the style Textual itself gave a probe of
+that style at that place once: the strip is the same as Textual's own
+(tests/test_tui_line_cache.py); any other line is rendered Textual's way.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class LineCache:
         class change): the lines are made again from what they show before drawing."""
         self._strips: list[Strip | None] = []
         self._style: Style | None = None
-        self._probes: dict[tuple[str, int], RichStyle | None] = {}
+        self._probes: dict[tuple[str, int, int], RichStyle | None] = {}
 
     def update(self, lines: list[Content], size: Size) -> list[int] | None:
         """Take new lines; returns the rows that changed, or None when the shape did
@@ -77,7 +78,7 @@ class LineCache:
         strip = self._strips[y]
         if strip is None:
             line = self.lines[y]
-            strip = self._one_style(widget, line, y, style)
+            strip = self._plain_runs(widget, line, y, style)
             if strip is None:
                 strips = Visual.to_strips(widget, line, width, 1, style)
                 strip = strips[0] if strips else Strip.blank(width, style.rich_style)
@@ -86,34 +87,50 @@ class LineCache:
             self._strips[y] = strip
         return strip
 
-    def _one_style(self, widget: Widget, line: Content, y: int, style: Style) -> Strip | None:
-        """A line in one named style that fits: one segment, in the style Textual gave
-        a probe line in that style on that row; None for any other line."""
-        text, spans = line.plain, line.spans
-        if len(spans) != 1 or not text or "\t" in text:
-            return None
-        span = spans[0]
+    def _plain_runs(self, widget: Widget, line: Content, y: int,
+                    style: Style) -> Strip | None:
+        """A line that fits, its spans side by side in named styles: a segment per run,
+        in the style Textual gave a probe of that style at that place; None otherwise."""
+        text = line.plain
         cells = cell_len(text)
-        if (span.start, span.end) != (0, len(text)) or not isinstance(span.style, str) \
-                or cells > self.size.width:
+        if not text or cells != len(text) or cells > self.size.width or "\t" in text:
             return None
-        key = (span.style, y)
-        if key not in self._probes:
-            self._probes[key] = _probe(widget, span.style, y, style)
-        text_style = self._probes[key]
-        if text_style is None:
-            return None
-        return Strip([Segment(text, text_style)], cells)
+        runs: list[tuple[int, int, str]] = []
+        x = 0
+        for span in line.spans:
+            if span.end <= span.start:
+                continue
+            if not isinstance(span.style, str) or span.start < x:
+                return None  # overlapping spans combine: Textual's own way
+            if span.start > x:
+                runs.append((x, span.start, ""))
+            runs.append((span.start, span.end, span.style))
+            x = span.end
+        if x < len(text):
+            runs.append((x, len(text), ""))
+        segments = []
+        for start, end, name in runs:
+            key = (name, start, y)
+            if key not in self._probes:
+                self._probes[key] = _probe(widget, name, start, y, style)
+            run_style = self._probes[key]
+            if run_style is None:
+                return None
+            segments.append(Segment(text[start:end], run_style))
+        return Strip(segments, cells)
 
 
-def _probe(widget: Widget, name: str, y: int, style: Style) -> RichStyle | None:
-    """The style of text in ``name`` on row ``y`` as Textual renders it (the row is in
-    the style, for selections)."""
-    probe = Content("\n" * y + "x", spans=[Span(y, y + 1, name)])
-    strips = Visual.to_strips(widget, probe, 1, y + 1, style)
+def _probe(widget: Widget, name: str, x: int, y: int, style: Style) -> RichStyle | None:
+    """The style of text in ``name`` (the widget's own where empty) at column ``x`` of
+    row ``y``, as Textual renders it: the place is in the style, for selections."""
+    spans = [Span(y + x, y + x + 1, name)] if name else []
+    if x:  # a run before it, so that the probed text starts a segment of its own
+        spans.insert(0, Span(y, y + x, "bold"))
+    probe = Content("\n" * y + " " * x + "x", spans=spans)
+    strips = Visual.to_strips(widget, probe, x + 1, y + 1, style)
     if len(strips) <= y:
         return None
     segments = list(strips[y])
-    if len(segments) != 1 or segments[0].text != "x":
+    if not segments or segments[-1].text != "x":
         return None
-    return segments[0].style
+    return segments[-1].style
