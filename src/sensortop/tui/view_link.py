@@ -30,9 +30,11 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
-"""How often the follower looks for new lines: with the recorder's 250 ms flushes and
-a frame per poll that brought some, a reading is on screen within half a second of
-being flushed."""
+"""How often the follower looks for new lines: every other of the recorder's 250 ms
+flushes. The viewer paints a frame per look that found some, so this is also its
+frame rate under load: a reading is on screen within 0.6 s of being flushed, and
+each frame (the compositor going over the whole grid) costs what it costs twice
+a second rather than four times (README "Watching a recorder")."""
 
 
 def archives(log_dir: Path) -> list[Path]:
