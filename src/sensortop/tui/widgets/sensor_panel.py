@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from textual.binding import Binding
 from textual.content import Content, Span
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -71,6 +71,7 @@ class SensorPanel(Widget, can_focus=True):
 
     def __init__(self, state: SensorState) -> None:
         self._lines = LineCache()  # before Widget's init, which may refresh
+        self._outer = Size(0, 0)  # the outer size the lines were made for
         super().__init__(id=f"panel-{state.spec.id}", classes="-waiting")
         self.state = state
         self.set_reactive(SensorPanel.auto_links, False)  # no links here: skip their styling
@@ -106,11 +107,13 @@ class SensorPanel(Widget, can_focus=True):
         # An alarm outlasts a timeout or a stale spell: its red border stays until it clears.
         self.set_class(view.alarm is not AlarmState.NORMAL, "-in-alarm")
         self.repaints += 1
-        changed = self._lines.update(self._content_lines(now), self.size)
+        size = self.size
+        self._outer = self.outer_size
+        changed = self._lines.update(self._content_lines(now, size), size)
         if changed is None:
             super().refresh()
         elif changed:
-            width = self.size.width
+            width = size.width
             super().refresh(*(Region(0, start, width, stop - start)
                               for start, stop in _runs(changed)))
         return True
@@ -127,23 +130,25 @@ class SensorPanel(Widget, can_focus=True):
         after a repaint of the whole panel or a resize."""
         if self.text_selection is not None:  # a selection is drawn by Textual's own way
             return super().render_line(y)
-        if self._lines.stale or self.size != self._lines.size:
-            self._lines.update(self._content_lines(self._now()), self.size)
+        if self._lines.stale or self.outer_size != self._outer:  # (cheaper than .size)
+            self._outer = self.outer_size
+            self._lines.update(self._content_lines(self._now(), self.size), self.size)
         return self._lines.strip(self, y, self.visual_style)
 
     def render(self) -> Content:
         """The whole panel as one text (Textual's own rendering, and tests)."""
-        lines = self._content_lines(self._now())
+        lines = self._content_lines(self._now(), self.size)
         parts: list[Content | str] = []
         for line in lines:
             parts += [line, "\n"]
         return Content.assemble(*parts[:-1])
 
-    def _content_lines(self, now: float) -> list[Content]:
-        """What the panel shows at ``now``, one Content per line of its content area."""
+    def _content_lines(self, now: float, size: Size) -> list[Content]:
+        """What the panel shows at ``now``, one Content per line of its content area
+        (``size``: looking it up costs a search of the screen's map each time)."""
         view = self.state.view  # one moment: everything below comes from it
         spec = view.spec
-        width = max(self.content_region.width, 8)
+        width = max(size.width, 8)
         reading = view.last_reading
         status = view.status_word(now)
         value = reading.value if reading is not None else None
@@ -168,7 +173,7 @@ class SensorPanel(Widget, can_focus=True):
         parts: list[str | Content | tuple[str, str]] = [
             (value_text, value_style), " " * gap, alarm_part, "\n",
         ]
-        spark_rows = max(SPARK_ROWS, self.content_region.height - 3)
+        spark_rows = max(SPARK_ROWS, size.height - 3)
         parts += self._sparkline(view, width, spark_rows)
         stats = view.running_stats
         last_good = view.last_good_ts
