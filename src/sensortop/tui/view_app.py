@@ -77,6 +77,7 @@ class ViewApp(SensortopApp):
                 self._focus_grid()
         finally:
             self._adding = False
+            self._painted_batch = -1  # new panels: a whole frame on the next tick
 
     def _show_hint(self) -> None:
         """The empty grid says what the view waits for."""
