@@ -74,6 +74,7 @@ class SensortopApp(App[int]):
         self.clock: Callable[[], float] = time.time
         """Wall clock for ages; tests freeze it so pictures do not change."""
         self._grid = SensorGrid(id="grid")
+        self._status_line = StatusLine(id="status")  # held: not a DOM query each frame
         self.frames = 0
         self._slice = 0
         self.kinds: list[str] | None = None
@@ -97,7 +98,7 @@ class SensortopApp(App[int]):
         with Horizontal(id="main"):
             yield self._grid
             yield SidePane(self.pubchem_url, id="side")
-        yield StatusLine(id="status")
+        yield self._status_line
         yield Footer()
 
     @property
@@ -182,9 +183,8 @@ class SensortopApp(App[int]):
         self._show_status()
 
     def _show_status(self) -> None:
-        statuses = self.query("#status").results(StatusLine)
-        status = next(iter(statuses), None)
-        if status is None:  # closing
+        status = self._status_line
+        if not status.is_attached:  # closing
             return
         rate = status.measure_rate(time.monotonic(), self.link.engine.readings_total)
         status.show(self.link.recorder, rate, len(self.grid.panels), self.link.outputs)
