@@ -30,6 +30,8 @@ from sensortop.tui.widgets.sensor_panel import SensorPanel
 READ_ONLY = "read-only view: sensors are changed where `sensortop record` runs"
 IDLE_FRAME_SECONDS = 1.0
 """With no new readings, a frame this often still moves the ages and the statuses on."""
+STATUS_SECONDS = 1.0
+"""The status line (file, readings/s over 10 s, errors) is brought up to date this often."""
 
 
 class ViewApp(SensortopApp):
@@ -44,10 +46,12 @@ class ViewApp(SensortopApp):
         self._hint = ""
         self._painted_batch = -1
         self._painted_at = 0.0
+        self._status_at = 0.0
 
     def frame_slice(self) -> None:
-        """A tick of the frame clock: new sensors get their panels; a whole frame if the
-        follower brought readings since the last one, or a second has passed."""
+        """A tick of the frame clock: new sensors get their panels; the panels' frame if
+        the follower brought readings since the last one, or a second has passed; else,
+        once a second, the status line."""
         if len(self.view_link.engine.sensors) != len(self.grid.panels) and not self._adding:
             self._adding = True
             self._add_new_panels()
@@ -55,11 +59,15 @@ class ViewApp(SensortopApp):
         if len(self.screen_stack) > 1:
             return
         batch, now = self.view_link.batches, time.monotonic()
-        if batch == self._painted_batch and now - self._painted_at < IDLE_FRAME_SECONDS:
-            return
-        self._painted_batch, self._painted_at = batch, now
-        self.frame()
-        self.frames += 1
+        if batch != self._painted_batch or now - self._painted_at >= IDLE_FRAME_SECONDS:
+            self._painted_batch, self._painted_at = batch, now
+            self.grid.frame(self.clock())
+            self.frames += 1
+        elif now - self._status_at >= STATUS_SECONDS:
+            # On a tick of its own: painted with the panels, the full-width line would
+            # make Textual go over every widget on screen (the side pane too) each frame.
+            self._status_at = now
+            self._show_status()
 
     @work(group="view-panels", exit_on_error=False)
     async def _add_new_panels(self) -> None:
