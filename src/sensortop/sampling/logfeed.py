@@ -25,6 +25,10 @@ from sensortop.sources import Source
 
 BACKFILL_HORIZON = 24 * 3600.0
 """Backfill reads no further back than this (README "History from the logs")."""
+FOLLOW_LAG = 1.0
+"""A viewer sees a reading up to a recorder flush (250 ms) and a follower poll (200 ms)
+after its time: a sensor named by its id is given this much more than its interval
+before it counts as stale, or one read faster than that would always show STALE."""
 _STATUS = tuple(Status(s) for s in STATUSES)
 _ALARM = tuple(AlarmState(a) for a in ALARMS)
 
@@ -70,7 +74,7 @@ class LogFeed:
             if spec is None:
                 spec = SensorSpec(id=series.sensor, kind="log", units=series.units,
                                   interval=guess_interval(series.ts))
-                spec.timeout = spec.interval
+                spec.timeout = spec.interval + FOLLOW_LAG
             state = self.engine.add(spec, FollowedSource(spec))
         return state
 

@@ -76,6 +76,7 @@ class SensortopApp(ThemedApp):
         """Wall clock for ages; tests freeze it so pictures do not change."""
         self._grid = SensorGrid(id="grid")
         self._table = TableView(self._grid, id="table")  # v: in place of the grid
+        self._status_line = StatusLine(id="status")  # held: not a DOM query each frame
         self.frames = 0
         self._slice = 0
         self.kinds: list[str] | None = None
@@ -100,7 +101,7 @@ class SensortopApp(ThemedApp):
             yield self._grid
             yield self._table
             yield SidePane(self.pubchem_url, id="side")
-        yield StatusLine(id="status")
+        yield self._status_line
         yield Footer()
 
     @property
@@ -163,9 +164,8 @@ class SensortopApp(ThemedApp):
         self._show_status()
 
     def _show_status(self) -> None:
-        statuses = self.query("#status").results(StatusLine)
-        status = next(iter(statuses), None)
-        if status is None:  # closing
+        status = self._status_line
+        if not status.is_attached:  # closing
             return
         rate = status.measure_rate(time.monotonic(), self.link.engine.readings_total)
         if status.show(self.link.recorder, rate, len(self.grid.panels), self.link.outputs,

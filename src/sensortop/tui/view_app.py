@@ -5,9 +5,17 @@ The same app, panels, detail and review screens as the dashboard, on a
 first show up in the log (checked on the frame clock); the keys that would
 change sensors (a, d, space, k, s) say the view is read-only, and q leaves
 without touching the recorder.
+
+Readings arrive in batches (the recorder flushes every 250 ms, the follower
+polls every 200 ms), so the viewer paints one whole frame per batch that
+brought readings, and else once a second for the ages - not the dashboard's
+four slices per frame, each a compositor pass over the whole grid (README
+"Watching a recorder").
 """
 
 from __future__ import annotations
+
+import time
 
 from textual import work
 from textual.widgets import Static
@@ -19,6 +27,10 @@ from sensortop.tui.screens.help import HelpScreen
 from sensortop.tui.view_link import ViewLink
 
 READ_ONLY = "read-only view: sensors are changed where `sensortop record` runs"
+IDLE_FRAME_SECONDS = 1.0
+"""With no new readings, a frame this often still moves the ages and the statuses on."""
+STATUS_SECONDS = 1.0
+"""The status line (file, readings/s over 10 s, errors) is brought up to date this often."""
 
 
 class ViewApp(SensortopApp):
@@ -31,14 +43,30 @@ class ViewApp(SensortopApp):
         self.title = f"sensortop view: {link.log_dir}"
         self._adding = False
         self._hint = ""
+        self._painted_batch = -1
+        self._painted_at = 0.0
+        self._status_at = 0.0
 
     def frame_slice(self) -> None:
-        """New sensors in the log get their panels, then the frame as usual."""
+        """A tick of the frame clock: new sensors get their panels; the panels' frame if
+        the follower brought readings since the last one, or a second has passed; else,
+        once a second, the status line."""
         if len(self.view_link.engine.sensors) != len(self.grid.panels) and not self._adding:
             self._adding = True
             self._add_new_panels()
         self._show_hint()
-        super().frame_slice()
+        if len(self.screen_stack) > 1:
+            return
+        batch, now = self.view_link.batches, time.monotonic()
+        if batch != self._painted_batch or now - self._painted_at >= IDLE_FRAME_SECONDS:
+            self._painted_batch, self._painted_at = batch, now
+            self.grid.frame(self.clock())
+            self.frames += 1
+        elif now - self._status_at >= STATUS_SECONDS:
+            # On a tick of its own: painted with the panels, the full-width line would
+            # make Textual go over every widget on screen (the side pane too) each frame.
+            self._status_at = now
+            self._show_status()
 
     @work(group="view-panels", exit_on_error=False)
     async def _add_new_panels(self) -> None:
@@ -54,6 +82,7 @@ class ViewApp(SensortopApp):
                 self._focus_grid()
         finally:
             self._adding = False
+            self._painted_batch = -1  # new panels: a whole frame on the next tick
 
     def _show_hint(self) -> None:
         """The empty grid says what the view waits for."""

@@ -29,9 +29,12 @@ from sensortop.tui.sampling import SamplingLink
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.2
-"""How often the follower looks for new lines: with the recorder's 250 ms flushes and
-the 4 Hz frame clock, a reading is on screen well within a second of being flushed."""
+POLL_SECONDS = 0.5
+"""How often the follower looks for new lines: every other of the recorder's 250 ms
+flushes. The viewer paints a frame per look that found some, so this is also its
+frame rate under load: a reading is on screen within 0.6 s of being flushed, and
+each frame (the compositor going over the whole grid) costs what it costs twice
+a second rather than four times (README "Watching a recorder")."""
 
 
 def archives(log_dir: Path) -> list[Path]:
@@ -76,6 +79,9 @@ class ViewLink(SamplingLink):
         """Set once the history before the followed place is in (or there was none)."""
         self.poll_seconds = poll_seconds
         self.polls = 0
+        self.batches = 0
+        """Bumped after each poll that brought readings (and once the backfill is in):
+        the viewer paints a frame per batch, not on a fixed clock."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sensortop-follow",
                                         daemon=True)
@@ -121,6 +127,7 @@ class ViewLink(SamplingLink):
         try:
             self._backfill()
         finally:
+            self.batches += 1
             self.loaded.set()
         while not self._stop.wait(self.poll_seconds):
             self.poll_once()
@@ -148,3 +155,4 @@ class ViewLink(SamplingLink):
             return
         if found:
             self.feed.ingest(found)
+            self.batches += 1

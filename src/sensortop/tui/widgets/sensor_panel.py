@@ -4,7 +4,9 @@ All the work happens in ``render()``, reading the sensor's current view (one
 immutable ``SensorView`` the engine publishes, never its live fields); the
 frame clock calls ``frame()`` only for panels on screen, and ``frame()`` asks
 for a repaint only if what the panel would show has changed (history version,
-status word, age text). A reading never repaints anything by itself.
+status word, age text), and then only of the lines that changed (``LineCache``:
+the title, status and age lines mostly stay). A reading never repaints anything
+by itself.
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from textual.binding import Binding
 from textual.content import Content, Span
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widget import Widget
 
 from sensortop.model.readings import AlarmState
 from sensortop.tui.alarm_words import other_alarm
 from sensortop.tui.formatting import fit_text, format_age, format_value, stats_line
 from sensortop.tui.sparkline import sparkline_view
+from sensortop.tui.widgets.line_cache import LineCache
 
 if TYPE_CHECKING:
-    import numpy as np
+    from collections.abc import Iterable
 
     from sensortop.sampling.state import SensorState
     from sensortop.sampling.view import SensorView
@@ -66,8 +71,11 @@ class SensorPanel(Widget, can_focus=True):
     ]
 
     def __init__(self, state: SensorState) -> None:
+        self._lines = LineCache()  # before Widget's init, which may refresh
+        self._outer = Size(0, 0)  # the outer size the lines were made for
         super().__init__(id=f"panel-{state.spec.id}", classes="-waiting")
         self.state = state
+        self.set_reactive(SensorPanel.auto_links, False)  # no links here: skip their styling
         self.border_title = state.spec.name
         self._limits = state.spec.limits.to_dict()  # a sensor's spec never changes
         self._key: tuple[object, ...] | None = None
@@ -102,14 +110,48 @@ class SensorPanel(Widget, can_focus=True):
         self.set_class(view.alarm is not AlarmState.NORMAL or view.alarm_summary.announced,
                        "-in-alarm")
         self.repaints += 1
-        self.refresh()
+        size = self.size
+        self._outer = self.outer_size
+        changed = self._lines.update(self._content_lines(now, size), size)
+        if changed is None:
+            super().refresh()
+        elif changed:
+            width = size.width
+            super().refresh(*(Region(0, start, width, stop - start)
+                              for start, stop in _runs(changed)))
         return True
 
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> SensorPanel:
+        """A whole repaint Textual asks for (resize, style): lines made afresh."""
+        if repaint and not regions:
+            self._lines.stale = True
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` from the line cache; the lines are made by ``frame()``, or here
+        after a repaint of the whole panel or a resize."""
+        if self.text_selection is not None:  # a selection is drawn by Textual's own way
+            return super().render_line(y)
+        if self._lines.stale or self.outer_size != self._outer:  # (cheaper than .size)
+            self._outer = self.outer_size
+            self._lines.update(self._content_lines(self._now(), self.size), self.size)
+        return self._lines.strip(self, y, self.visual_style)
+
     def render(self) -> Content:
+        """The whole panel as one text (Textual's own rendering, and tests)."""
+        lines = self._content_lines(self._now(), self.size)
+        parts: list[Content | str] = []
+        for line in lines:
+            parts += [line, "\n"]
+        return Content.assemble(*parts[:-1])
+
+    def _content_lines(self, now: float, size: Size) -> list[Content]:
+        """What the panel shows at ``now``, one Content per line of its content area
+        (``size``: looking it up costs a search of the screen's map each time)."""
         view = self.state.view  # one moment: everything below comes from it
         spec = view.spec
-        now = self._now()
-        width = max(self.content_region.width, 8)
+        width = max(size.width, 8)
         reading = view.last_reading
         status = view.status_word(now)
         value = reading.value if reading is not None else None
@@ -138,7 +180,7 @@ class SensorPanel(Widget, can_focus=True):
         parts: list[str | Content | tuple[str, str]] = [
             (value_text, value_style), " " * gap, alarm_part, "\n",
         ]
-        spark_rows = max(SPARK_ROWS, self.content_region.height - 3)
+        spark_rows = max(SPARK_ROWS, size.height - 3)
         parts += self._sparkline(view, width, spark_rows)
         stats = view.running_stats
         last_good = view.last_good_ts
@@ -152,7 +194,16 @@ class SensorPanel(Widget, can_focus=True):
         parts += [(stats_line(stats.minimum, stats.maximum, stats.mean, width), "$text-muted"),
                   "\n", (word, STATUS_STYLE[status]), " ",
                   (fit_text(tail, width - len(word) - 1), "$text-muted")]
-        return Content.assemble(*parts)
+        lines: list[Content] = []
+        line: list[str | Content | tuple[str, str]] = []
+        for part in parts:
+            if isinstance(part, str) and part == "\n":
+                lines.append(Content.assemble(*line))
+                line = []
+            else:
+                line.append(part)
+        lines.append(Content.assemble(*line))
+        return lines
 
     def _sparkline(self, view: SensorView, width: int,
                    rows: int) -> list[str | Content | tuple[str, str]]:
@@ -181,7 +232,7 @@ class SensorPanel(Widget, can_focus=True):
             if index == last and spark.gaps.size:
                 spans = [Span(0, len(row), style)]
                 spans += [Span(lead + start, lead + stop, GAP_STYLE)
-                          for start, stop in _runs(spark.gaps)]
+                          for start, stop in _runs(spark.gaps.tolist())]
                 parts += [Content(row, spans=spans)]
             else:
                 parts += [(row, style)]
@@ -200,10 +251,11 @@ class SensorPanel(Widget, can_focus=True):
             grid.move_focus(self, dx, dy)
 
 
-def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
-    """Sorted column indices as (start, stop) runs: one span per run of failed reads."""
+def _runs(columns: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted indices as (start, stop) runs: one span per run of failed reads, one
+    repainted region per run of changed lines."""
     runs: list[tuple[int, int]] = []
-    for column in columns.tolist():
+    for column in columns:
         if runs and runs[-1][1] == column:
             runs[-1] = (runs[-1][0], column + 1)
         else:
