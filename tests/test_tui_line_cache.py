@@ -59,7 +59,7 @@ def feed(app: ViewApp, values: list[float], *, failed: int = -1,
     with state.lock:
         for i, value in enumerate(values):
             state.history.append(start + i, float("nan") if i == failed else value)
-        state.alarms.state = alarm
+        state.alarms.level = alarm
         state.last_reading = Reading(NOW - 1, "temp_a", values[-1], "°C", Status.OK, None,
                                      alarm)
         state.readings += len(values)
