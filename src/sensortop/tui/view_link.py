@@ -29,7 +29,7 @@ from sensortop.tui.sampling import SamplingLink
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.6
 """How often the follower looks for new lines: every other of the recorder's 250 ms
 flushes. The viewer paints a frame per look that found some, so this is also its
 frame rate under load: a reading is on screen within 0.6 s of being flushed, and
