@@ -30,11 +30,12 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.6
-"""How often the follower looks for new lines: every other of the recorder's 250 ms
-flushes. The viewer paints a frame per look that found some, so this is also its
-frame rate under load: a reading is on screen within 0.6 s of being flushed, and
-each frame (the compositor going over the whole grid) costs what it costs twice
-a second rather than four times (README "Watching a recorder")."""
+"""How often the follower looks for new lines: about every other of the recorder's
+250 ms flushes. The viewer paints a frame per look that found some, so this is also
+its frame rate under load: a reading is on screen within 0.6 s of being flushed, and
+each frame (the compositor going over the whole grid) is paid under twice a second
+rather than four times (README "Watching a recorder"; 0.5 s measured 4.9 % of a core
+at 1,000 readings/s with runs over 5 %, 0.6 s 4.5 %)."""
 
 
 def archives(log_dir: Path) -> list[Path]:
