@@ -17,6 +17,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from sensortop.logs.archive_names import run_stem
+from sensortop.logs.writer import Recorder
 from sensortop.model.specs import MonitorSpec
 
 EVERY = 600.0  # seconds between passes; the first runs soon after the start
@@ -38,6 +40,12 @@ class BackgroundCompactor:
         self.passes = 0
         self._task: asyncio.Task | None = None
         self._child: asyncio.subprocess.Process | None = None
+
+    @classmethod
+    def beside(cls, recorder: Recorder, monitor: MonitorSpec) -> BackgroundCompactor:
+        """The compactor of ``recorder``'s folder, which never touches its own open run."""
+        return cls(recorder.log_dir, monitor,
+                   lambda: run_stem(recorder.path) if recorder.path else None)
 
     def command(self) -> list[str]:
         argv = [sys.executable, "-m", "sensortop", "compact", str(self.log_dir), "--json",

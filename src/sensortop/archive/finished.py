@@ -21,7 +21,8 @@ try:
 except ImportError:  # Windows: no locks; the idle rule alone decides
     fcntl = None  # type: ignore[assignment]
 
-from sensortop.logs.archive_names import EVENTS_FILE, RUN_FILE, run_sort_key, run_stem
+from sensortop.logs.archive_names import RUN_FILE, run_sort_key, run_stem
+from sensortop.logs.files import JOURNAL_NAME
 
 IDLE_SECONDS = 600.0
 
@@ -49,7 +50,7 @@ def run_files(folder: Path) -> list[Path]:
         names = list(folder.iterdir())
     except FileNotFoundError:
         return []
-    return [p for p in names if RUN_FILE.match(p.name) or EVENTS_FILE.match(p.name)]
+    return [p for p in names if RUN_FILE.match(p.name) or JOURNAL_NAME.match(p.name)]
 
 
 def current_runs(files: list[Path], protect: set[str], now: float | None = None) -> set[str]:

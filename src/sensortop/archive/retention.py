@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sensortop.archive.finished import current_runs, run_files
-from sensortop.logs.archive_names import EVENTS_FILE, RUN_FILE, run_sort_key, run_stem
+from sensortop.logs.archive_names import RUN_FILE, run_sort_key, run_stem
+from sensortop.logs.files import JOURNAL_NAME
 
 DAY = 86_400.0
 
@@ -48,7 +49,7 @@ def plan_retention(folder: Path, settings: Settings, protect: set[str],
             info = path.stat()
             sizes[path] = (info.st_size, info.st_mtime)
     data = sorted((p for p in sizes if RUN_FILE.match(p.name)), key=run_sort_key)
-    events = sorted((p for p in sizes if EVENTS_FILE.match(p.name)), key=lambda p: p.name)
+    events = sorted((p for p in sizes if JOURNAL_NAME.match(p.name)), key=lambda p: p.name)
     removable = [p for p in data if run_stem(p) not in current]
     out: list[Removal] = []
     chosen: set[Path] = set()

@@ -22,7 +22,6 @@ from typing import TextIO
 
 from sensortop.archive.background import BackgroundCompactor
 from sensortop.config.problems import ConfigError
-from sensortop.logs.archive_names import run_stem
 from sensortop.logs.wording import show
 from sensortop.model.specs import Config
 from sensortop.model.words import count_of
@@ -83,9 +82,7 @@ async def _record(config: Config, log_dir: Path | None, duration: float | None,
         running = replace(config, monitor=replace(config.monitor, log_dir=session.log_dir))
         reloader = Reloader(session.engine, running, reload,
                             lambda result: _print_lines(result.describe(), out, progress))
-    compactor = BackgroundCompactor(
-        session.recorder.log_dir, config.monitor,
-        lambda: run_stem(session.recorder.path) if session.recorder.path else None)
+    compactor = BackgroundCompactor.beside(session.recorder, config.monitor)
     try:
         await session.start()
         compactor.start()

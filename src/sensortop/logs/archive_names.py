@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sensortop.logs.files import log_sort_key
+from sensortop.logs.files import JOURNAL_NAME, PREFIX, log_sort_key
 
 ARCHIVE_SUFFIX = ".parquet"
 METADATA_KEY = b"sensortop.archive"
@@ -20,7 +20,6 @@ METADATA_KEY = b"sensortop.archive"
 ARCHIVE_VERSION = 1
 COLUMNS = ("ts", "sensor", "value", "units", "status", "error", "alarm")
 RUN_FILE = re.compile(r"^(sensortop-\d{8}-\d{6})(?:\.(\d+))?\.(jsonl|parquet)$")
-EVENTS_FILE = re.compile(r"^(events-\d{8}-\d{6})(?:\.(\d+))?\.jsonl$")
 TEMP_MARK = ".compacting-"
 """A half-written archive is named ``<stem>.parquet.compacting-<pid>``: no reader takes it."""
 
@@ -41,8 +40,8 @@ def run_stem(path: Path) -> str | None:
     match = RUN_FILE.match(path.name)
     if match:
         return match.group(1)
-    match = EVENTS_FILE.match(path.name)
-    return "sensortop-" + match.group(1)[len("events-"):] if match else None
+    match = JOURNAL_NAME.match(path.name)
+    return PREFIX + match.group(2) if match else None
 
 
 def run_sort_key(path: Path) -> tuple[str, int, str]:
@@ -61,7 +60,7 @@ def expand_run_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(p for p in path.iterdir()
-                         if ((p.suffix == ".jsonl" and not EVENTS_FILE.match(p.name))
+                         if ((p.suffix == ".jsonl" and not JOURNAL_NAME.match(p.name))
                              or (RUN_FILE.match(p.name) and p.suffix == ARCHIVE_SUFFIX))
                          and p.is_file())
         else:

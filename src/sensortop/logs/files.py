@@ -18,6 +18,8 @@ JOURNAL_PREFIX = "events-"
 """The alarm journal beside each run's log: ``events-`` + the run's stamp (README "Alarms")."""
 STAMP_FORMAT = "%Y%m%d-%H%M%S"
 _NAME = re.compile(r"^sensortop-(\d{8}-\d{6})(?:\.(\d+))?\.jsonl$")
+JOURNAL_NAME = re.compile(r"^(events-(\d{8}-\d{6}))(?:\.(\d+))?\.jsonl$")
+"""A journal part: group 1 its stem, 2 the run's stamp, 3 the part number."""
 
 
 def part_path(log_dir: Path, stem: str, part: int) -> Path:
@@ -53,6 +55,14 @@ def log_sort_key(path: Path) -> tuple[str, int, str]:
     match = _NAME.match(path.name)
     if match:
         return (match.group(1), int(match.group(2) or 0), "")
+    return ("~", 0, path.name)
+
+
+def journal_sort_key(path: Path) -> tuple[str, int, str]:
+    """``log_sort_key`` for alarm journals: run stamp, then part; other names after."""
+    match = JOURNAL_NAME.match(path.name)
+    if match:
+        return (match.group(2), int(match.group(3) or 0), "")
     return ("~", 0, path.name)
 
 

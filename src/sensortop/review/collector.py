@@ -14,12 +14,10 @@ import numpy as np
 
 from sensortop.review.fastparse import PlainLines
 from sensortop.review.lineparse import judge_line, too_long
-from sensortop.review.logdata import LogData, SensorSeries, SkippedLine
-
-MAX_REPORTED = 50  # skipped lines listed one by one; beyond that only counted
+from sensortop.review.logdata import MAX_REPORTED, LogData, SensorSeries, SkippedLine, SkipTally
 
 
-class Collector:
+class Collector(SkipTally):
     """Accumulates the columns of every block, then groups them per sensor."""
 
     def __init__(self, full: bool = False) -> None:
@@ -104,7 +102,7 @@ class Collector:
     def skip_long(self, path: Path, line: int, unterminated: bool) -> None:
         """A line over ``MAX_LINE_BYTES``: counted and located, never read whole."""
         self.lines += 1
-        self._skip(path, line, "torn" if unterminated else "malformed", too_long())
+        self.skip(path, line, "torn" if unterminated else "malformed", too_long())
 
     def _slow_rows(
         self, path: Path, block: bytes | bytearray, starts: np.ndarray, ends: np.ndarray,
@@ -121,7 +119,7 @@ class Collector:
             record, is_object = judge_line(text)
             if isinstance(record, str):
                 torn = at == last_line and not is_object
-                self._skip(path, first_line + at, "torn" if torn else "malformed", record)
+                self.skip(path, first_line + at, "torn" if torn else "malformed", record)
                 continue
             ts, number, status, alarm, sensor, units, error = record
             code = self.code(sensor)
@@ -131,14 +129,6 @@ class Collector:
                 latest_error[code] = (at, error)
             rows.append((at, ts, number, status, alarm, code, units, error))
         return rows
-
-    def _skip(self, path: Path, line: int, reason: str, detail: str) -> None:
-        if reason == "torn":
-            self.torn += 1
-        else:
-            self.malformed += 1
-        if len(self.skipped) < MAX_REPORTED:
-            self.skipped.append(SkippedLine(path, line, reason, detail))
 
     def state(self) -> tuple:
         """What another process needs to ``absorb`` this collector's readings (pickles)."""

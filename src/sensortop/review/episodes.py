@@ -10,16 +10,14 @@ episodes; a line that is not a transition is skipped.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import orjson
 
-from sensortop.review.journal import journal_sort_key
+from sensortop.logs.files import JOURNAL_NAME, journal_sort_key
 
-_JOURNAL = re.compile(r"^events-\d{8}-\d{6}(?:\.\d+)?\.jsonl$")
 _ACTIVE = frozenset({"unack", "acked"})
 
 
@@ -36,7 +34,7 @@ def _journal_files(log_dir: Path) -> list[Path]:
     """The journal files in ``log_dir``, oldest first (run stamp, then part number)."""
     try:
         paths = [log_dir / entry.name for entry in os.scandir(log_dir)
-                 if _JOURNAL.match(entry.name)]
+                 if JOURNAL_NAME.match(entry.name)]
     except OSError:
         return []
     return sorted(paths, key=journal_sort_key)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortop.review.collector import MAX_REPORTED
-from sensortop.review.logdata import LogData, SensorSeries
+from sensortop.review.logdata import MAX_REPORTED, LogData, SensorSeries
 
 _COLUMNS = ("ts", "value", "status", "alarm")
 

@@ -9,7 +9,6 @@ last line is ``torn`` (normal after a crash), anything else ``malformed``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +16,12 @@ from pathlib import Path
 import orjson
 
 from sensortop.config.fields import show
+from sensortop.logs.files import JOURNAL_NAME, journal_sort_key
 from sensortop.model.alarms import EventKind
 from sensortop.review.blocks import check_given, pieces
-from sensortop.review.collector import MAX_REPORTED
 from sensortop.review.lineparse import MAX_LINE_BYTES, iso_seconds, too_long
-from sensortop.review.logdata import SkippedLine
+from sensortop.review.logdata import SkippedLine, SkipTally
 
-_NAME = re.compile(r"^events-(\d{8}-\d{6})(?:\.(\d+))?\.jsonl$")
 _EVENTS = frozenset(k.value for k in EventKind)
 _TEXTS = ("sensor", "alarm", "priority", "to")
 """Fields that must be non-empty text."""
@@ -50,7 +48,7 @@ class Entry:
 
 
 @dataclass(slots=True)
-class Journal:
+class Journal(SkipTally):
     """Every entry read (in time order) and the lines that had to be skipped."""
 
     files: list[Path]
@@ -59,25 +57,6 @@ class Journal:
     malformed: int = 0
     skipped: list[SkippedLine] = field(default_factory=list)
 
-    @property
-    def skipped_total(self) -> int:
-        return self.torn + self.malformed
-
-    def skip(self, path: Path, line: int, reason: str, detail: str) -> None:
-        if reason == "torn":
-            self.torn += 1
-        else:
-            self.malformed += 1
-        if len(self.skipped) < MAX_REPORTED:
-            self.skipped.append(SkippedLine(path, line, reason, detail))
-
-
-def journal_sort_key(path: Path) -> tuple[str, int, str]:
-    """Run stamp, then part number; other names after, by name."""
-    match = _NAME.match(path.name)
-    if match:
-        return (match.group(1), int(match.group(2) or 0), "")
-    return ("~", 0, path.name)
 
 
 def journal_files(paths: Iterable[Path]) -> list[Path]:
@@ -86,7 +65,7 @@ def journal_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         check_given(path)  # as review does: missing or odd paths are refused up front
         if path.is_dir():
-            found.extend(p for p in path.iterdir() if _NAME.match(p.name))
+            found.extend(p for p in path.iterdir() if JOURNAL_NAME.match(p.name))
         else:
             found.append(path)
     return sorted(dict.fromkeys(found), key=journal_sort_key)

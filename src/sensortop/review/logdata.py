@@ -41,6 +41,31 @@ class SkippedLine:
     detail: str
 
 
+MAX_REPORTED = 50  # skipped lines listed one by one; beyond that only counted
+
+
+class SkipTally:
+    """Lines that are not readings (or journal entries): counted by reason, the first
+    ``MAX_REPORTED`` kept with their place. Mixed into whatever reads lines."""
+
+    torn: int
+    malformed: int
+    skipped: list[SkippedLine]
+
+    @property
+    def skipped_total(self) -> int:
+        return self.torn + self.malformed
+
+    def skip(self, path: Path, line: int, reason: str, detail: str) -> None:
+        """One skipped line: ``reason`` is ``torn`` (a cut-off last line) or ``malformed``."""
+        if reason == "torn":
+            self.torn += 1
+        else:
+            self.malformed += 1
+        if len(self.skipped) < MAX_REPORTED:
+            self.skipped.append(SkippedLine(path, line, reason, detail))
+
+
 @dataclass(slots=True)
 class LogData:
     """What the reader found: per-sensor series and the lines it had to skip."""

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from sensortop.archive.background import BackgroundCompactor
-from sensortop.logs.archive_names import run_stem
 from sensortop.logs.writer import Recorder
 from sensortop.model.specs import MonitorSpec
 from sensortop.sampling.engine import Engine
@@ -51,9 +50,7 @@ class SamplingLink:
 
     def compactor(self, monitor: MonitorSpec) -> BackgroundCompactor | None:
         """Background compaction of this run's finished logs (never its own open run)."""
-        recorder = self.recorder
-        return BackgroundCompactor(self.log_dir, monitor, lambda: run_stem(recorder.path)
-                                   if recorder.path else None)
+        return BackgroundCompactor.beside(self.recorder, monitor)
 
     @property
     def outputs(self) -> Sequence[Sink]:

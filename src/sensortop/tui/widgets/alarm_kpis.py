@@ -15,13 +15,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from sensortop.logs.files import journal_stem
 from sensortop.review.alarm_kpis import compute_kpis
 from sensortop.review.alarm_report import report_text
 from sensortop.review.journal import journal_files, read_journal
 from sensortop.review.safetext import printable
-
-RUN_PREFIX = "sensortop-"
-JOURNAL_PREFIX = "events-"
 
 
 def journals_for(log_dir: Path, run: str | None) -> list[Path]:
@@ -32,7 +30,7 @@ def journals_for(log_dir: Path, run: str | None) -> list[Path]:
     found = journal_files([log_dir])
     if run is None:
         return found
-    stem = JOURNAL_PREFIX + run.removeprefix(RUN_PREFIX)
+    stem = journal_stem(run)
     return [p for p in found if p.name.split(".", 1)[0] == stem]
 
 
