@@ -8,10 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from actions_support import RECORD_EVENT, event, sink_with
-from sensortop import sampling
 from sensortop.config.loader import load_config, make_sensor
 from sensortop.model.actions import ActionKind, ActionSpec
 from sensortop.model.alarms import AlarmEvent
@@ -48,15 +45,6 @@ async def test_hanging_programs_are_killed_while_sampling_stays_on_schedule() ->
     await sink.stop(time.monotonic() + 5)
 
 
-def _emits_alarm_events() -> bool:
-    """Whether the sampling layer hands AlarmEvents to sinks yet (issue 12's lifecycle work,
-    merged separately): this test then runs, and must pass."""
-    folder = Path(sampling.__file__).parent
-    return any("AlarmEvent" in path.read_text() for path in folder.glob("*.py"))
-
-
-@pytest.mark.skipif(not _emits_alarm_events(),
-                    reason="the engine emits AlarmEvents once the alarm lifecycle is merged")
 async def test_end_to_end_a_raise_in_a_recording_session_runs_the_program(
         tmp_path: Path) -> None:
     out = tmp_path / "got.json"
