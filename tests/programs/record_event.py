@@ -11,9 +11,10 @@ received = {
     "argv": sys.argv[1:],
     "env": {k: v for k, v in os.environ.items() if k.startswith("SENSORTOP_")},
 }
-with open(sys.argv[1] + ".tmp", "w", encoding="utf-8") as out:
+temp = f"{sys.argv[1]}.{os.getpid()}.tmp"  # two runs at once must not share a temp file
+with open(temp, "w", encoding="utf-8") as out:
     json.dump(received, out)
-os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+os.replace(temp, sys.argv[1])
 if len(sys.argv) > 2 and sys.argv[2].isdigit() and sys.argv[2] != "0":
     print("the pager is out of paper", file=sys.stderr)
     sys.exit(int(sys.argv[2]))
